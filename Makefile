@@ -1,0 +1,65 @@
+# tessera: build, test, demo, sanitizer and benchmark targets.
+# `make demo` and `make test` install missing Debian packages first (make deps).
+
+CC ?= gcc
+PKGS := libavformat libavcodec libavfilter libswscale libswresample libavutil \
+        pangocairo cairo jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+BUILD ?= build
+OPT ?= -O2
+SAN ?=
+CFLAGS_ALL := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -I. $(PKG_CFLAGS) $(SAN) \
+              -DTESSERA_SOURCE_DIR='"$(CURDIR)"' -MMD -MP $(CFLAGS)
+LDLIBS_ALL := $(PKG_LIBS) -lm -lpthread $(SAN)
+
+LIB_SRC := $(filter-out mixer/main.c, $(wildcard mixer/*.c codecs/*.c layouts/*.c net/*.c signal/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps demo test unit integration asan bench clean
+
+all: $(BUILD)/tessera
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/tessera: $(BUILD)/mixer/main.o $(LIB_OBJ)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/unit_tests: $(UNIT_OBJ) $(LIB_OBJ)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+deps:
+	@sh scripts/deps.sh
+
+demo: deps
+	$(MAKE) all
+	sh scripts/demo.sh $(BUILD)/tessera
+
+unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+integration: $(BUILD)/tessera
+	TESSERA_BIN=$(CURDIR)/$(BUILD)/tessera python3 tests/integration/run.py
+
+test: deps
+	$(MAKE) unit integration
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: deps
+	$(MAKE) BUILD=build-asan OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    unit integration
+
+bench: deps
+	$(MAKE) all
+	python3 bench/grid9.py $(BUILD)/tessera
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/mixer/main.d

@@ -1,0 +1,58 @@
+/* Cairo/Pango overlays drawn onto a YUV 4:2:0 canvas: text boxes (name labels,
+ * captions) rendered once when their text changes and blended only over their own
+ * box each frame, plain rectangles and borders, and placeholder tiles (initials or
+ * a phone glyph) for participants without video. The canvas is never converted to
+ * RGB. */
+#ifndef TESSERA_OVERLAY_H
+#define TESSERA_OVERLAY_H
+
+#include <stdint.h>
+#include <libavutil/frame.h>
+
+/* 0xRRGGBB colours. */
+struct overlay_text_style {
+    double font_px;          /* font size in pixels */
+    int max_width;           /* wrap width in pixels (box width never exceeds it + padding) */
+    int max_lines;           /* 0: unlimited; else wrap, ellipsize beyond this many lines */
+    int padding;             /* pixels of background around the text */
+    uint32_t text_rgb;
+    uint32_t box_rgb;
+    double box_alpha;        /* 0..1 opacity of the background box */
+    int bold;
+    int center;              /* centre lines inside the box */
+};
+
+/* A rendered text box in YUVA: premultiplied planes ready for blending. Even width
+ * and height so it maps onto 4:2:0 chroma exactly. Owned by whoever rendered it. */
+struct overlay_box {
+    int width, height;
+    int line_count;          /* lines Pango laid out (after wrapping/ellipsizing) */
+    uint8_t *y, *u, *v;      /* width*height, (width/2)*(height/2) x2 */
+    uint8_t *a, *a_chroma;   /* alpha per luma pixel and per chroma pixel */
+};
+
+/* Renders UTF-8 text (plain text, no markup) with Pango. *out written on success only. */
+int overlay_box_render(struct overlay_box **out, const char *text,
+                       const struct overlay_text_style *style);
+void overlay_box_free(struct overlay_box **p);
+
+/* Blends the box onto a YUV420P canvas with its top-left at (x, y), clipped to the
+ * canvas; x and y are rounded down to even. */
+void overlay_box_blend(const struct overlay_box *box, AVFrame *canvas, int x, int y);
+
+/* Fills a rectangle of a YUV420P frame with an opaque colour (clipped). */
+void overlay_fill_rect(AVFrame *frame, int x, int y, int w, int h, uint32_t rgb);
+
+/* Draws a rectangular border of the given thickness just inside the rectangle. */
+void overlay_draw_border(AVFrame *frame, int x, int y, int w, int h, int thickness,
+                         uint32_t rgb);
+
+/* Renders a placeholder tile for a participant without (current) video: a dark
+ * background, a circle with the initials of `name` (or a phone glyph when
+ * phone != 0). Returns a new YUV420P frame of w x h in *out (caller frees). */
+int overlay_placeholder_render(AVFrame **out, int w, int h, const char *name, int phone);
+
+/* Converts 0xRRGGBB to BT.601 limited-range Y, U, V. */
+void overlay_rgb_to_yuv(uint32_t rgb, uint8_t *y, uint8_t *u, uint8_t *v);
+
+#endif
