@@ -10,6 +10,9 @@
 #define LAYOUT_MAX_SLOTS 32
 #define LAYOUT_MAX_VARIANTS 16
 
+/* The built-in layout names, for messages and help text. */
+#define LAYOUT_BUILTIN_NAMES "grid, speaker, filmstrip, presentation, pip"
+
 enum layout_role {
     LAYOUT_ROLE_ANY = 0,     /* any participant, in join order */
     LAYOUT_ROLE_SPEAKER,     /* follows the active speaker */
@@ -23,7 +26,7 @@ enum layout_fit {
     LAYOUT_FIT_LETTERBOX,    /* scale to fit inside the slot, bars around */
 };
 
-#define LAYOUT_FIT_AUTO_MAX_RATIO 1.4
+#define LAYOUT_FIT_AUTO_MAX_RATIO 1.5
 
 /* Resolves a fit for a source of aspect src_aspect (w/h) shown in a slot of aspect
  * slot_aspect: returns LAYOUT_FIT_CROP or LAYOUT_FIT_LETTERBOX. */

@@ -22,6 +22,9 @@ struct overlay_text_style {
     int center;              /* centre lines inside the box */
 };
 
+/* Largest box width or height (rendering text beyond it fails with EINVAL). */
+#define OVERLAY_BOX_MAX_SIDE 8192
+
 /* A rendered text box in YUVA: premultiplied planes ready for blending. Even width
  * and height so it maps onto 4:2:0 chroma exactly. Owned by whoever rendered it. */
 struct overlay_box {
@@ -54,5 +57,13 @@ int overlay_placeholder_render(AVFrame **out, int w, int h, const char *name, in
 
 /* Converts 0xRRGGBB to BT.601 limited-range Y, U, V. */
 void overlay_rgb_to_yuv(uint32_t rgb, uint8_t *y, uint8_t *u, uint8_t *v);
+
+/* Converts a premultiplied Cairo ARGB32 image (native-endian 32-bit pixels, `stride`
+ * bytes per row, even width and height) into a new box, with the same BT.601
+ * limited-range conversion as overlay_rgb_to_yuv and 2x2-averaged chroma and chroma
+ * alpha. The pixels are borrowed; *out is written on success only (free with
+ * overlay_box_free). Returns 0, AVERROR(EINVAL) or AVERROR(ENOMEM). */
+int overlay_box_from_argb(struct overlay_box **out, const uint8_t *argb, int stride,
+                          int width, int height);
 
 #endif

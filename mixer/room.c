@@ -1,0 +1,245 @@
+/* Room lifecycle and the per-tick sequence: join/advance sources, mix audio,
+ * compose video, feed the profiles. */
+#include <string.h>
+#include <libavutil/mathematics.h>
+#include <libavutil/mem.h>
+#include "mixer/captions.h"
+#include "mixer/compositor.h"
+#include "mixer/log.h"
+#include "mixer/profile_out.h"
+#include "mixer/room_priv.h"
+#include "mixer/source.h"
+#include "mixer/timeline.h"
+
+#define ROOM_BACKGROUND 0x101010
+
+void room_config_defaults(struct room_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->width = 1280;
+    cfg->height = 720;
+    cfg->fps = 30;
+    cfg->mix_rate = 48000;
+    cfg->speaker_hold_s = 1.5;
+    cfg->stale_video_s = 2.0;
+    cfg->vad_threshold_db = -45.0;
+}
+
+int room_alloc(struct room **out, const struct room_config *cfg)
+{
+    struct room *r = av_mallocz(sizeof(*r));
+    int ret;
+
+    if (!r)
+        return AVERROR(ENOMEM);
+    r->cfg = *cfg;
+    r->speaker_id = -1;
+    r->audio_capacity = cfg->mix_rate / cfg->fps + 2;
+    r->mix = av_calloc(r->audio_capacity, sizeof(float));
+    if (!r->mix) {
+        ret = AVERROR(ENOMEM);
+        goto fail;
+    }
+    ret = layout_engine_alloc(&r->layout, cfg->layout);
+    if (ret < 0)
+        goto fail;
+    ret = compositor_alloc(&r->compositor, cfg->width, cfg->height, ROOM_BACKGROUND);
+    if (ret < 0)
+        goto fail;
+    layout_speaker_init(&r->speaker, cfg->speaker_hold_s);
+    amix_limiter_init(&r->limiter, cfg->mix_rate, 0.5);
+    *out = r;
+    return 0;
+fail:
+    room_free(&r);
+    return ret;
+}
+
+void room_free(struct room **pp)
+{
+    struct room *r = *pp;
+
+    if (!r)
+        return;
+    for (int i = 0; i < r->part_count; i++) {
+        room_video_free_participant(&r->parts[i]);
+        source_free(&r->parts[i].src);
+        av_free(r->parts[i].audio);
+    }
+    for (int i = 0; i < r->profile_count; i++)
+        profile_out_free(&r->profiles[i]);
+    room_video_free(r);
+    layout_engine_free(&r->layout);
+    compositor_free(&r->compositor);
+    av_free(r->mix);
+    av_free(r);
+    *pp = NULL;
+}
+
+int room_add_source(struct room *r, struct source *s)
+{
+    struct room_participant *p;
+
+    if (r->part_count >= ROOM_MAX_PARTICIPANTS) {
+        log_error("room: more than %d participants", ROOM_MAX_PARTICIPANTS);
+        source_free(&s);
+        return AVERROR(ENOSPC);
+    }
+    p = &r->parts[r->part_count];
+    memset(p, 0, sizeof(*p));
+    p->audio = av_calloc(r->audio_capacity, sizeof(float));
+    if (!p->audio) {
+        source_free(&s);
+        return AVERROR(ENOMEM);
+    }
+    s->id = r->part_count;
+    p->src = s;
+    p->level_db = -120;
+    amix_vad_init(&p->vad, r->cfg.vad_threshold_db, 0.3);
+    r->part_count++;
+    return 0;
+}
+
+int room_add_profile(struct room *r, struct profile_out *p)
+{
+    if (r->profile_count >= ROOM_MAX_PROFILES) {
+        profile_out_free(&p);
+        return AVERROR(ENOSPC);
+    }
+    r->profiles[r->profile_count++] = p;
+    return 0;
+}
+
+int room_start(struct room *r)
+{
+    for (int i = 0; i < r->profile_count; i++) {
+        int ret = profile_out_start(r->profiles[i]);
+        if (ret < 0)
+            return ret;
+    }
+    r->started = 1;
+    return 0;
+}
+
+/* Joins sources whose time has come and advances the present ones. */
+static void room_advance_sources(struct room *r, double t, int64_t a0, int64_t a1)
+{
+    for (int i = 0; i < r->part_count; i++) {
+        struct room_participant *p = &r->parts[i];
+        struct source *s = p->src;
+        int ret;
+
+        if (p->left)
+            continue;
+        if (!p->joined) {
+            if (t + 1e-9 < s->join_at)
+                continue;
+            p->joined = 1;
+            p->join_sample = a0;
+            if (r->cfg.timeline)
+                timeline_add_participant(r->cfg.timeline, s->id, s->name);
+            log_debug("%s joins at %.2f s", s->name, t);
+        }
+        ret = s->ops->advance(s, t - s->join_at, a1 - p->join_sample);
+        if (ret < 0)
+            log_warn("%s: %s", s->name, av_err2str(ret));
+    }
+}
+
+/* Participants whose media has ended leave (the layout reflows). */
+static void room_remove_ended(struct room *r, double t)
+{
+    for (int i = 0; i < r->part_count; i++) {
+        struct room_participant *p = &r->parts[i];
+
+        if (p->joined && !p->left && p->src->ended) {
+            p->left = 1;
+            layout_speaker_remove(&r->speaker, p->src->id);
+            if (r->cfg.timeline)
+                timeline_update(r->cfg.timeline, p->src->id, t, 0);
+            log_debug("%s leaves at %.2f s", p->src->name, t);
+        }
+    }
+}
+
+/* Sends caption cues that start now to the profiles' subtitle tracks. */
+static void room_send_captions(struct room *r, double t)
+{
+    const struct caption_track *track = r->cfg.captions;
+
+    while (track && r->next_cue < track->count && track->cues[r->next_cue].start <= t) {
+        const struct caption_cue *cue = &track->cues[r->next_cue++];
+        char *text = caption_cue_display_text(cue);
+
+        if (!text)
+            continue;
+        for (int i = 0; i < r->profile_count; i++)
+            profile_out_push_caption(r->profiles[i], cue->start, cue->end, text);
+        av_free(text);
+    }
+}
+
+int room_tick(struct room *r)
+{
+    const struct room_config *cfg = &r->cfg;
+    double t = (double)r->tick / cfg->fps;
+    int64_t a0 = av_rescale(r->tick, cfg->mix_rate, cfg->fps);
+    int64_t a1 = av_rescale(r->tick + 1, cfg->mix_rate, cfg->fps);
+    int ret;
+
+    room_advance_sources(r, t, a0, a1);
+    ret = room_audio_tick(r, a0, (int)(a1 - a0));
+    if (ret < 0)
+        return ret;
+    room_send_captions(r, t);
+    ret = room_video_tick(r, t);
+    if (ret < 0)
+        return ret;
+    room_remove_ended(r, t);
+    r->tick++;
+    return 0;
+}
+
+int room_all_ended(const struct room *r)
+{
+    for (int i = 0; i < r->part_count; i++)
+        if (!r->parts[i].left)
+            return 0;
+    return 1;
+}
+
+int room_finish(struct room *r)
+{
+    int ret = 0;
+
+    if (r->finished)
+        return 0;
+    r->finished = 1;
+    for (int i = 0; i < r->profile_count; i++) {
+        int err = profile_out_finish(r->profiles[i]);
+        if (err < 0 && ret >= 0)
+            ret = err;
+    }
+    return ret;
+}
+
+void room_get_stats(const struct room *r, struct room_stats *st)
+{
+    st->ticks = r->tick;
+    st->media_time = (double)r->tick / r->cfg.fps;
+    st->participants_present = 0;
+    for (int i = 0; i < r->part_count; i++)
+        if (r->parts[i].joined && !r->parts[i].left)
+            st->participants_present++;
+    st->speaker_id = r->speaker_id;
+}
+
+int room_profile_count(const struct room *r)
+{
+    return r->profile_count;
+}
+
+struct profile_out *room_profile(const struct room *r, int i)
+{
+    return i >= 0 && i < r->profile_count ? r->profiles[i] : NULL;
+}

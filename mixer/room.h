@@ -1,0 +1,69 @@
+/* The room engine: on each clock tick it pulls every source, mixes the audio,
+ * picks the active speaker, places tiles with the layout engine, composites and
+ * overlays the canvas, and feeds every output profile (each encodes once).
+ * `tessera mix` ticks it as fast as the CPU allows; the live server will tick it
+ * on a real-time clock from the room's own thread. One thread uses a room. */
+#ifndef TESSERA_ROOM_H
+#define TESSERA_ROOM_H
+
+#include "layouts/layout.h"
+
+struct caption_track;
+struct profile_out;
+struct source;
+struct timeline;
+
+#define ROOM_MAX_PARTICIPANTS 64
+#define ROOM_MAX_PROFILES 16
+
+struct room_config {
+    int width, height, fps;
+    int mix_rate;                            /* mono mixing rate, e.g. 48000 */
+    const struct layout_def *layout;         /* borrowed */
+    double speaker_hold_s;                   /* hysteresis of the speaker slot */
+    double stale_video_s;                    /* placeholder after this long without video */
+    double vad_threshold_db;
+    const struct caption_track *captions;    /* borrowed, may be NULL */
+    struct timeline *timeline;               /* borrowed, may be NULL */
+};
+
+/* Defaults: 1280x720@30, 48 kHz, 1.5 s hold, 2 s stale, -45 dBFS voice threshold. */
+void room_config_defaults(struct room_config *cfg);
+
+struct room_stats {
+    int64_t ticks;
+    double media_time;
+    int participants_present;
+    int speaker_id;
+};
+
+struct room;
+
+int room_alloc(struct room **out, const struct room_config *cfg);
+void room_free(struct room **p);
+
+/* Takes ownership of the source (also on failure). It joins at s->join_at; its
+ * id is assigned here. */
+int room_add_source(struct room *r, struct source *s);
+
+/* Takes ownership of the profile (also on failure). */
+int room_add_profile(struct room *r, struct profile_out *p);
+
+/* Starts every profile's outputs; call once after adding them. */
+int room_start(struct room *r);
+
+/* One canvas frame and its share of audio. */
+int room_tick(struct room *r);
+
+/* True when every source has joined and ended. */
+int room_all_ended(const struct room *r);
+
+/* Flushes encoders and finishes every output. */
+int room_finish(struct room *r);
+
+void room_get_stats(const struct room *r, struct room_stats *st);
+int room_profile_count(const struct room *r);
+/* Borrowed. */
+struct profile_out *room_profile(const struct room *r, int i);
+
+#endif

@@ -1,0 +1,49 @@
+/* A room tick's audio: read each present participant, measure its level and voice
+ * activity, sum and limit the mix, pick the active speaker, feed the profiles.
+ * (Mix-minus for talkers is computed per receiver by the live server.) */
+#include "mixer/profile_out.h"
+#include "mixer/room_priv.h"
+#include "mixer/source.h"
+#include "mixer/timeline.h"
+
+int room_audio_tick(struct room *r, int64_t a0, int n)
+{
+    const float *inputs[ROOM_MAX_PARTICIPANTS];
+    int ids[ROOM_MAX_PARTICIPANTS], active[ROOM_MAX_PARTICIPANTS];
+    double levels[ROOM_MAX_PARTICIPANTS];
+    int count = 0;
+    double now = (double)(a0 + n) / r->cfg.mix_rate;
+
+    if (n > r->audio_capacity)
+        n = r->audio_capacity;
+    for (int i = 0; i < r->part_count; i++) {
+        struct room_participant *p = &r->parts[i];
+
+        if (!p->joined || p->left)
+            continue;
+        if (!p->src->has_audio) {
+            p->level_db = -120;
+            p->speaking = 0;
+            continue;
+        }
+        source_read_audio(p->src, p->audio, n);
+        p->level_db = amix_level_db(p->audio, n);
+        p->speaking = amix_vad_update(&p->vad, now, p->level_db);
+        if (r->cfg.timeline)
+            timeline_update(r->cfg.timeline, p->src->id, now, p->speaking);
+        inputs[count] = p->audio;
+        ids[count] = p->src->id;
+        levels[count] = p->level_db;
+        active[count] = p->speaking;
+        count++;
+    }
+    amix_sum(r->mix, inputs, count, n);
+    amix_limiter_process(&r->limiter, r->mix, n);
+    r->speaker_id = layout_speaker_update(&r->speaker, now, ids, levels, active, count);
+    for (int i = 0; i < r->profile_count; i++) {
+        int ret = profile_out_push_audio(r->profiles[i], r->mix, n);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}

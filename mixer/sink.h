@@ -1,0 +1,45 @@
+/* A sink receives the encoded packets of one profile: a file or broadcast muxer
+ * now, an RTP/WebRTC receiver later. Every sink of a profile shares its encoders;
+ * a sink's own work is only muxing or packetizing and sending. */
+#ifndef TESSERA_SINK_H
+#define TESSERA_SINK_H
+
+#include <stdint.h>
+#include <libavcodec/avcodec.h>
+
+struct profile_def;
+struct sink;
+
+struct sink_ops {
+    const char *name;
+    /* Called once before any packet with the profile's encoders (borrowed; the
+     * stream index of a packet is its encoder's index). */
+    int (*open)(struct sink *s, AVCodecContext *const *encoders, int count);
+    /* pkt is borrowed; timestamps in the encoder's time_base. */
+    int (*write)(struct sink *s, const AVPacket *pkt, int stream_index);
+    /* Finishes the output (trailer, playlist end). */
+    int (*close)(struct sink *s);
+    void (*free_priv)(void *priv);
+};
+
+struct sink {
+    const struct sink_ops *ops;
+    void *priv;
+    char url[1024];
+    int64_t packets, bytes;
+    int64_t write_errors;        /* failed writes, counted and logged once */
+    int opened, closed;
+};
+
+/* A file, folder (HLS) or URL (RTMP...) written by libavformat. The muxer is the
+ * URL's extension when libavformat knows it, else the profile's format; parent
+ * folders of a local path are created. *out written on success only. */
+int sink_file_alloc(struct sink **out, const char *url, const struct profile_def *def);
+
+/* Wrappers over the ops that keep the counters; sink_free closes first if needed. */
+int sink_open(struct sink *s, AVCodecContext *const *encoders, int count);
+int sink_write(struct sink *s, const AVPacket *pkt, int stream_index);
+int sink_close(struct sink *s);
+void sink_free(struct sink **p);
+
+#endif
