@@ -68,10 +68,17 @@ static void convert_row_pair(struct overlay_box *box, const uint8_t *argb, int s
     for (int j = 0; j < 2; j++) {
         const uint32_t *row = (const uint32_t *)(argb + (size_t)stride * (2 * cy + j));
         uint8_t *y = box->y + (size_t)(2 * cy + j) * w, *a = box->a + (size_t)(2 * cy + j) * w;
+        uint32_t last = 0;              /* runs of one colour (the box) convert once */
+        uint8_t last_y = convert(ky, 0, 0, 0, 0, 0);
         for (int x = 0; x < w; x++) {
             uint32_t px = row[x];
+            if (px != last) {
+                last = px;
+                last_y = convert(ky, px >> 24, (px >> 16) & 0xff, (px >> 8) & 0xff,
+                                 px & 0xff, 0);
+            }
             a[x] = (uint8_t)(px >> 24);
-            y[x] = convert(ky, px >> 24, (px >> 16) & 0xff, (px >> 8) & 0xff, px & 0xff, 0);
+            y[x] = last_y;
         }
     }
     const uint32_t *r0 = (const uint32_t *)(argb + (size_t)stride * (2 * cy));

@@ -80,32 +80,23 @@ static void draw_initials(cairo_t *cr, const char *name, double cx, double cy, d
     g_free(text);
 }
 
-/* A receiver seen from the side: an arched handle with an ear cup and a mouth cup
- * at its ends, in a unit square around the circle's centre, tilted like the usual
- * "call" sign. */
+/* A telephone receiver lying on its cradle: an arched handle joining two cups
+ * (half discs, flat side down), in units of the circle's diameter around its centre. */
 static void draw_phone(cairo_t *cr, double cx, double cy, double d)
 {
-    double s = d * 0.30;
     cairo_save(cr);
     cairo_translate(cr, cx, cy);
-    cairo_scale(cr, s, s);
-    cairo_rotate(cr, -M_PI / 8);
+    cairo_scale(cr, d, d);
     set_source_rgb(cr, PLACEHOLDER_FOREGROUND);
-
-    cairo_set_line_width(cr, 0.30);
-    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-    cairo_arc(cr, 0.0, 0.75, 1.0, M_PI * 1.22, M_PI * 1.78);
+    cairo_set_line_width(cr, 0.085);
+    cairo_arc(cr, 0.0, 0.13, 0.25, M_PI * 1.08, M_PI * 1.92);
     cairo_stroke(cr);
-
     for (int side = -1; side <= 1; side += 2) {
-        cairo_save(cr);
-        cairo_translate(cr, side * 0.78, 0.28);
-        cairo_rotate(cr, side * M_PI / 7);
-        cairo_scale(cr, 0.36, 0.20);
-        cairo_arc(cr, 0.0, 0.0, 1.0, 0.0, 2 * M_PI);
-        cairo_restore(cr);
-        cairo_fill(cr);
+        cairo_new_sub_path(cr);
+        cairo_arc(cr, side * 0.25, 0.15, 0.12, M_PI, 2 * M_PI);
+        cairo_close_path(cr);
     }
+    cairo_fill(cr);
     cairo_restore(cr);
 }
 

@@ -156,7 +156,7 @@ static void room_remove_ended(struct room *r, double t)
             p->left = 1;
             layout_speaker_remove(&r->speaker, p->src->id);
             if (r->cfg.timeline)
-                timeline_update(r->cfg.timeline, p->src->id, t, 0);
+                timeline_update(r->cfg.timeline, p->src->id, t, t, 0);
             log_debug("%s leaves at %.2f s", p->src->name, t);
         }
     }

@@ -12,6 +12,7 @@ int room_audio_tick(struct room *r, int64_t a0, int n)
     int ids[ROOM_MAX_PARTICIPANTS], active[ROOM_MAX_PARTICIPANTS];
     double levels[ROOM_MAX_PARTICIPANTS];
     int count = 0;
+    double start = (double)a0 / r->cfg.mix_rate;
     double now = (double)(a0 + n) / r->cfg.mix_rate;
 
     if (n > r->audio_capacity)
@@ -30,7 +31,8 @@ int room_audio_tick(struct room *r, int64_t a0, int n)
         p->level_db = amix_level_db(p->audio, n);
         p->speaking = amix_vad_update(&p->vad, now, p->level_db);
         if (r->cfg.timeline)
-            timeline_update(r->cfg.timeline, p->src->id, now, p->speaking);
+            timeline_update(r->cfg.timeline, p->src->id, start, now,
+                            p->level_db >= r->cfg.vad_threshold_db);
         inputs[count] = p->audio;
         ids[count] = p->src->id;
         levels[count] = p->level_db;

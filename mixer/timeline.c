@@ -86,7 +86,7 @@ static void timeline_close(struct timeline_track *track)
         track->count--;
 }
 
-void timeline_update(struct timeline *t, int id, double now, int active)
+void timeline_update(struct timeline *t, int id, double start, double end, int active)
 {
     struct timeline_track *track = timeline_find(t, id);
     struct timeline_segment *last;
@@ -96,9 +96,9 @@ void timeline_update(struct timeline *t, int id, double now, int active)
     last = track->count ? &track->segments[track->count - 1] : NULL;
     if (active) {
         if (track->open) {
-            last->end = now;
-        } else if (last && now - last->end < TIMELINE_MERGE_GAP) {
-            last->end = now;
+            last->end = end;
+        } else if (last && start - last->end < TIMELINE_MERGE_GAP) {
+            last->end = end;
             track->open = 1;
         } else {
             if (track->count == track->capacity) {
@@ -109,7 +109,7 @@ void timeline_update(struct timeline *t, int id, double now, int active)
                 track->segments = n;
                 track->capacity = cap;
             }
-            track->segments[track->count++] = (struct timeline_segment){ now, now };
+            track->segments[track->count++] = (struct timeline_segment){ start, end };
             track->open = 1;
         }
     } else if (track->open) {

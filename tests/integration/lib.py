@@ -146,9 +146,10 @@ class Ctx:
 _SHARED = {}
 
 
-def shared(ctx, key, args, timeout=180):
+def shared(ctx, key, args, timeout=180, prepare=None):
     """Runs one tessera job once per suite run and lends its dir to every test that
-    uses it (so e.g. the six profile tests share one mix). args may contain '{dir}'.
+    uses it (so e.g. the six profile tests share one mix). args may contain '{dir}';
+    prepare(dir) runs before tessera.
     A failed run is remembered and fails every test that uses it."""
     d = os.path.join(ARTIFACTS, "_shared_" + key)
     if d not in ctx.shared_dirs:
@@ -156,6 +157,8 @@ def shared(ctx, key, args, timeout=180):
     if key not in _SHARED:
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
+        if prepare:
+            prepare(d)
         try:
             res = ctx.tessera([a.replace("{dir}", d) for a in args], timeout=timeout, cwd=d)
             _SHARED[key] = (d, res, None)
