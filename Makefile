@@ -49,9 +49,13 @@ integration: $(BUILD)/tessera
 test: deps
 	$(MAKE) unit integration
 
-# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer. System
+# libraries' process-lifetime caches (fontconfig, Pango) are suppressed.
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+           LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+           UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 asan: deps
-	$(MAKE) BUILD=build-asan OPT=-O1 \
+	$(SAN_ENV) $(MAKE) BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    unit integration
 

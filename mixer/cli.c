@@ -84,7 +84,7 @@ static int cli_parse_input_option(struct cli_input *in, const char *item, size_t
             snprintf(err, err_size, "input '%s': name must be 1-63 bytes", arg);
             return AVERROR(EINVAL);
         }
-        snprintf(in->name, sizeof(in->name), "%s", value);
+        memcpy(in->name, value, strlen(value) + 1);
     } else if (!strncmp(item, "at", 2)) {
         if (cli_parse_double(value, 0, 86400, &in->at) < 0) {
             snprintf(err, err_size, "input '%s': at= must be seconds in [0, 86400]", arg);
