@@ -39,6 +39,12 @@ int overlay_box_render(struct overlay_box **out, const char *text,
                        const struct overlay_text_style *style);
 void overlay_box_free(struct overlay_box **p);
 
+/* Text is laid out with the calling thread's Pango font map, built on first use and
+ * released when the thread exits. This releases it now (rendering afterwards builds
+ * it again): call it on the main thread before exiting so that leak checkers see
+ * only fontconfig's own configuration (FcInitLoadConfigAndFonts, ~300 bytes). */
+void overlay_thread_release(void);
+
 /* Blends the box onto a YUV420P canvas with its top-left at (x, y), clipped to the
  * canvas; x and y are rounded down to even. */
 void overlay_box_blend(const struct overlay_box *box, AVFrame *canvas, int x, int y);

@@ -143,3 +143,8 @@ fail:
     g_free(valid);
     return ret;
 }
+
+void overlay_thread_release(void)
+{
+    pango_cairo_font_map_set_default(NULL);
+}

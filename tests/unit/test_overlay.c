@@ -338,6 +338,19 @@ static int test_placeholder(void)
     return 0;
 }
 
+/* Last: releases the font caches (they would show as leaks at exit), and rendering
+ * still works after a release. */
+static int test_thread_release(void)
+{
+    struct overlay_box *box = NULL;
+    overlay_thread_release();
+    TEST_CHECK(overlay_box_render(&box, "encore", &caption_style) == 0);
+    TEST_CHECK(box->line_count == 1);
+    overlay_box_free(&box);
+    overlay_thread_release();
+    return 0;
+}
+
 static const struct test_case overlay_cases[] = {
     { "rgb_to_yuv", test_rgb_to_yuv },
     { "fill_rect_clipping", test_fill_rect_clipping },
@@ -349,6 +362,7 @@ static const struct test_case overlay_cases[] = {
     { "box_render_utf8", test_box_render_utf8 },
     { "box_render_opaque_background", test_box_render_opaque_background },
     { "placeholder", test_placeholder },
+    { "thread_release", test_thread_release },
     { NULL, NULL },
 };
 
