@@ -15,6 +15,33 @@ struct codec_params {
     int global_header;               /* the container wants extradata (MP4, MKV) */
 };
 
+/* Called by a packetizer for each RTP payload of a frame, in order; marker is set
+ * on the last payload of a video frame (and on every audio payload). */
+typedef int (*codec_payload_emit_fn)(void *opaque, const uint8_t *payload, size_t len, int marker);
+
+/* A frame being reassembled from RTP payloads (owned by the depacketizer). */
+struct codec_frame {
+    uint8_t *data;
+    size_t len, cap;
+    int keyframe;                    /* the payload format saw a keyframe start */
+    int broken;                      /* a payload was malformed or missing */
+};
+
+/* A codec's RTP payload format (codecs/ knows no socket: frames <-> payloads). */
+struct codec_rtp_ops {
+    /* Splits one encoded frame (as the encoder produced it: Annex B for H.264)
+     * into payloads of at most mtu bytes. Returns 0 or a negative code. */
+    int (*packetize)(const uint8_t *frame, size_t len, size_t mtu, const char *fmtp,
+                     codec_payload_emit_fn emit, void *opaque);
+    size_t depack_state_size;        /* bytes of per-stream depacketizer state */
+    /* Appends one payload (sequence order) to frame. `first` is set for the first
+     * payload of a new RTP timestamp. Returns 0, or a negative code for a malformed
+     * payload (the caller marks the frame broken and counts it). */
+    int (*depacketize)(void *state, const uint8_t *payload, size_t len, int first,
+                       struct codec_frame *frame);
+    int frame_per_packet;            /* audio: each payload is a complete frame */
+};
+
 struct codec_desc {
     const char *name;                /* our name: "h264", "opus", "pcmu", ... */
     enum AVMediaType type;
@@ -25,6 +52,8 @@ struct codec_desc {
     /* Fills codec-specific fields and private options before the encoder opens.
      * ctx already has the generic fields from codec_params. */
     int (*configure)(AVCodecContext *ctx, AVDictionary **opts, const struct codec_params *p);
+    const struct codec_rtp_ops *rtp;     /* NULL: no RTP payload format (e.g. AAC) */
+    const char *default_fmtp;            /* what we offer/answer, e.g. "packetization-mode=1;..." */
 };
 
 extern const struct codec_desc codec_h264;
@@ -46,5 +75,36 @@ const char *codec_names(enum AVMediaType type);
  * frees it with avcodec_free_context(). */
 int codec_open_encoder(AVCodecContext **out, const struct codec_desc *desc,
                        const struct codec_params *params);
+
+/* Appends bytes to a frame under reassembly (grows it, bounded by
+ * CODEC_FRAME_MAX). Returns 0 or a negative code. */
+#define CODEC_FRAME_MAX (8 << 20)
+int codec_frame_append(struct codec_frame *frame, const uint8_t *data, size_t len);
+
+/* Reassembles frames of one RTP stream from payloads released in sequence order
+ * (by the jitter buffer). */
+struct codec_depacketizer;
+
+int codec_depacketizer_alloc(struct codec_depacketizer **out, const struct codec_desc *desc);
+void codec_depacketizer_free(struct codec_depacketizer **p);
+
+/* Feeds one payload. A frame completes on the marker bit, on a timestamp change
+ * (the previous frame is then returned) or at once for audio. lost_before > 0 means
+ * packets were lost just before this one: the frame they belonged to is broken.
+ * Returns 1 when *out holds a complete, unbroken frame (pts = its RTP timestamp,
+ * AV_PKT_FLAG_KEY when it starts a keyframe), 0 when nothing is complete, negative
+ * on allocation failure. Broken frames are dropped and counted; after one,
+ * codec_depacketizer_needs_keyframe() is true until a keyframe completes. */
+int codec_depacketizer_push(struct codec_depacketizer *d, const uint8_t *payload, size_t len,
+                            uint32_t timestamp, int marker, int lost_before, AVPacket *out);
+int codec_depacketizer_needs_keyframe(const struct codec_depacketizer *d);
+int64_t codec_depacketizer_broken_frames(const struct codec_depacketizer *d);
+
+/* Packetizes one encoded frame with desc's payload format. */
+int codec_packetize(const struct codec_desc *desc, const uint8_t *frame, size_t len, size_t mtu,
+                    codec_payload_emit_fn emit, void *opaque);
+
+/* Finds a codec by its SDP encoding name and clock rate (case-insensitive). */
+const struct codec_desc *codec_find_sdp(const char *encoding, int clock_rate);
 
 #endif

@@ -508,3 +508,158 @@ def mp4_top_boxes(path):
             boxes.append(typ.decode("latin-1"))
             pos += n
     return boxes
+
+
+def h263_source_format(path):
+    """The source-format field of the first H.263 picture header of path's video:
+    7 means PLUSPTYPE (H.263+ / h263p); 1-5 are baseline H.263 picture sizes.
+    (Matroska stores h263p under the H263 fourcc, so ffprobe says 'h263' for both.)"""
+    p = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0", "-c", "copy",
+                        "-frames:v", "1", "-f", "h263", "-"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    b = p.stdout[:8]
+    if len(b) < 8:
+        raise AssertionError("cannot read the first H.263 picture of %s: %s"
+                             % (path, p.stderr.decode("utf-8", "replace")[-300:]))
+    bits = bin(int.from_bytes(b, "big"))[2:].zfill(64)
+    if bits[:22] != "0000000000000000100000" or bits[30:32] != "10":
+        raise AssertionError("%s: first video packet does not start with an H.263 picture header" % path)
+    return int(bits[35:38], 2)
+
+
+def _boxes(d, off, end):
+    while off + 8 <= end:
+        n, typ = struct.unpack(">I4s", d[off:off + 8])
+        hdr = 8
+        if n == 1:
+            n, hdr = struct.unpack(">Q", d[off + 8:off + 16])[0], 16
+        elif n == 0:
+            n = end - off
+        if n < hdr or off + n > end:
+            return                   # truncated box (e.g. a killed writer): stop
+        yield typ.decode("latin-1"), off, off + hdr, off + n
+        off += n
+
+
+def _child(d, start, end, typ):
+    for t, o, b, e in _boxes(d, start, end):
+        if t == typ:
+            return o, b, e
+    return None
+
+
+def mp4_fragment_samples(path, handler):
+    """Samples of the first track whose hdlr type is handler ('soun', 'vide', 'sbtl',
+    'text') in a fragmented MP4, read from moof/traf/trun (edit lists ignored):
+    [(start_s, duration_s, bytes)]. Lets a test see sample durations, which ffmpeg 5.1
+    drops for mov_text in fragmented files."""
+    with open(path, "rb") as f:
+        d = f.read()
+    moov = _child(d, 0, len(d), "moov")
+    if not moov:
+        raise AssertionError("%s: no moov box" % path)
+    track_id = timescale = None
+    for t, o, b, e in _boxes(d, moov[1], moov[2]):
+        if t != "trak":
+            continue
+        tkhd = _child(d, b, e, "tkhd")
+        mdia = _child(d, b, e, "mdia")
+        if not tkhd or not mdia:
+            continue
+        hdlr = _child(d, mdia[1], mdia[2], "hdlr")
+        if not hdlr or d[hdlr[1] + 8:hdlr[1] + 12].decode("latin-1") != handler:
+            continue
+        v = d[tkhd[1]]
+        track_id = struct.unpack(">I", d[tkhd[1] + (20 if v == 1 else 12):][:4])[0]
+        mdhd = _child(d, mdia[1], mdia[2], "mdhd")
+        v = d[mdhd[1]]
+        timescale = struct.unpack(">I", d[mdhd[1] + (20 if v == 1 else 12):][:4])[0]
+        break
+    if track_id is None:
+        raise AssertionError("%s: no '%s' track" % (path, handler))
+    trex_dur = trex_size = 0
+    mvex = _child(d, moov[1], moov[2], "mvex")
+    if mvex:
+        for t, o, b, e in _boxes(d, mvex[1], mvex[2]):
+            if t == "trex" and struct.unpack(">I", d[b + 4:b + 8])[0] == track_id:
+                trex_dur, trex_size = struct.unpack(">II", d[b + 12:b + 20])
+    out, next_dts = [], 0
+    for t, moof_off, b, e in _boxes(d, 0, len(d)):
+        if t != "moof":
+            continue
+        for tt, o2, b2, e2 in _boxes(d, b, e):
+            if tt != "traf":
+                continue
+            tfhd = _child(d, b2, e2, "tfhd")
+            flags = struct.unpack(">I", d[tfhd[1]:tfhd[1] + 4])[0] & 0xFFFFFF
+            if struct.unpack(">I", d[tfhd[1] + 4:tfhd[1] + 8])[0] != track_id:
+                continue
+            p = tfhd[1] + 8
+            base = moof_off
+            if flags & 0x1:
+                base = struct.unpack(">Q", d[p:p + 8])[0]
+                p += 8
+            if flags & 0x2:
+                p += 4
+            ddur, dsize = trex_dur, trex_size
+            if flags & 0x8:
+                ddur = struct.unpack(">I", d[p:p + 4])[0]
+                p += 4
+            if flags & 0x10:
+                dsize = struct.unpack(">I", d[p:p + 4])[0]
+                p += 4
+            tfdt = _child(d, b2, e2, "tfdt")
+            if tfdt:
+                v = d[tfdt[1]]
+                next_dts = struct.unpack(">Q" if v == 1 else ">I", d[tfdt[1] + 4:tfdt[1] + (12 if v == 1 else 8)])[0]
+            data_pos = base
+            for t3, o3, b3, e3 in _boxes(d, b2, e2):
+                if t3 != "trun":
+                    continue
+                tf = struct.unpack(">I", d[b3:b3 + 4])[0] & 0xFFFFFF
+                count = struct.unpack(">I", d[b3 + 4:b3 + 8])[0]
+                q = b3 + 8
+                if tf & 0x1:
+                    data_pos = base + struct.unpack(">i", d[q:q + 4])[0]
+                    q += 4
+                if tf & 0x4:
+                    q += 4
+                for _ in range(count):
+                    dur, size = ddur, dsize
+                    if tf & 0x100:
+                        dur = struct.unpack(">I", d[q:q + 4])[0]
+                        q += 4
+                    if tf & 0x200:
+                        size = struct.unpack(">I", d[q:q + 4])[0]
+                        q += 4
+                    if tf & 0x400:
+                        q += 4
+                    if tf & 0x800:
+                        q += 4
+                    out.append((next_dts / timescale, dur / timescale, d[data_pos:data_pos + size]))
+                    data_pos += size
+                    next_dts += dur
+    return out
+
+
+def mov_text_cues(path):
+    """Non-empty mov_text samples of a fragmented MP4: [(start_s, end_s, text)]."""
+    try:
+        samples = mp4_fragment_samples(path, "sbtl")
+    except AssertionError:
+        samples = mp4_fragment_samples(path, "text")
+    cues = []
+    for start, dur, data in samples:
+        if len(data) >= 2:
+            n = struct.unpack(">H", data[:2])[0]
+            text = data[2:2 + n].decode("utf-8", "replace")
+            if text.strip():
+                cues.append((start, start + dur, text))
+    return cues
+
+
+def format_duration(info):
+    try:
+        return float(info["format"]["duration"])
+    except (KeyError, ValueError):
+        return None

@@ -31,5 +31,11 @@ extern const struct test_suite overlay_suite;
 extern const struct test_suite amix_suite;
 extern const struct test_suite profile_suite;
 extern const struct test_suite cli_suite;
+extern const struct test_suite rtp_suite;
+extern const struct test_suite rtcp_suite;
+extern const struct test_suite jbuf_suite;
+extern const struct test_suite rtpsec_suite;
+extern const struct test_suite payload_suite;
+extern const struct test_suite sdp_suite;
 
 #endif

@@ -9,6 +9,12 @@ static const struct test_suite *const all_suites[] = {
     &amix_suite,
     &profile_suite,
     &cli_suite,
+    &rtp_suite,
+    &rtcp_suite,
+    &jbuf_suite,
+    &rtpsec_suite,
+    &payload_suite,
+    &sdp_suite,
 };
 
 int test_fail(const char *file, int line, const char *expr)

@@ -1,0 +1,65 @@
+/* Jitter buffer for one RTP stream: reorders packets, detects loss and duplicates,
+ * estimates interarrival jitter (RFC 3550 A.8) and releases packets after an
+ * adaptive playout delay (bounded by a configurable cap). A packet that arrives
+ * after its sequence number was released or declared lost is dropped and counted.
+ * Knows no codec: frames are assembled by the depacketizer from what it releases. */
+#ifndef TESSERA_JBUF_H
+#define TESSERA_JBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "net/rtp.h"
+
+struct jbuf_config {
+    int clock_rate;              /* RTP clock rate of the stream */
+    int min_delay_ms;            /* playout delay floor (e.g. 20) */
+    int max_delay_ms;            /* cap (e.g. 200): packets later than this are lost */
+    int capacity;                /* packets held at most (e.g. 512) */
+};
+
+/* A released packet: a copy owned by the buffer until the next jbuf call. */
+struct jbuf_packet {
+    struct rtp_header h;         /* extension pointers point into data */
+    uint8_t *data;               /* the whole RTP packet */
+    size_t len;
+    const uint8_t *payload;
+    size_t payload_len;
+    uint64_t arrival_us;
+    int lost_before;             /* packets declared lost just before this one */
+};
+
+struct jbuf_stats {
+    uint64_t received, released, lost, late, duplicate, reordered, overflow;
+    double jitter_ms;            /* interarrival jitter estimate */
+    int delay_ms;                /* current target playout delay */
+    uint16_t highest_seq;
+    uint32_t cycles;             /* sequence number wrap count */
+};
+
+struct jbuf;
+
+int jbuf_alloc(struct jbuf **out, const struct jbuf_config *cfg);
+void jbuf_free(struct jbuf **p);
+
+/* Inserts a parsed packet (copied; pkt and its buffer stay the caller's), arrived at
+ * arrival_us (monotonic microseconds). Returns 0 when kept, 1 when dropped and
+ * counted (late, duplicate, overflow), negative on allocation failure. */
+int jbuf_put(struct jbuf *jb, const struct rtp_packet *pkt, const uint8_t *raw, size_t raw_len,
+             uint64_t arrival_us);
+
+/* Releases the next packet in sequence order whose playout time (arrival of the
+ * stream's timeline + delay) has come at now_us, skipping (and counting) missing
+ * ones whose wait exceeded the delay. Returns 1 and sets *out (borrowed until the
+ * next call), or 0 when nothing is due. */
+int jbuf_pop(struct jbuf *jb, uint64_t now_us, const struct jbuf_packet **out);
+
+/* Sequence numbers currently missing (candidates for a NACK), oldest first, at most
+ * max. Returns their count. */
+int jbuf_missing(const struct jbuf *jb, uint16_t *seqs, int max);
+
+void jbuf_get_stats(const struct jbuf *jb, struct jbuf_stats *st);
+
+/* Forgets everything (e.g. on SSRC change). */
+void jbuf_reset(struct jbuf *jb);
+
+#endif
