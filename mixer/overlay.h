@@ -34,7 +34,10 @@ struct overlay_box {
     uint8_t *a, *a_chroma;   /* alpha per luma pixel and per chroma pixel */
 };
 
-/* Renders UTF-8 text (plain text, no markup) with Pango. *out written on success only. */
+/* Renders UTF-8 text (plain text, no markup) with Pango. *out written on success only.
+ * Invalid UTF-8 is replaced; max_lines counts hard line breaks too and needs
+ * max_width > 0. Returns 0, AVERROR(EINVAL) (bad style, box over
+ * OVERLAY_BOX_MAX_SIDE) or AVERROR(ENOMEM). */
 int overlay_box_render(struct overlay_box **out, const char *text,
                        const struct overlay_text_style *style);
 void overlay_box_free(struct overlay_box **p);
@@ -49,16 +52,19 @@ void overlay_thread_release(void);
  * canvas; x and y are rounded down to even. */
 void overlay_box_blend(const struct overlay_box *box, AVFrame *canvas, int x, int y);
 
-/* Fills a rectangle of a YUV420P frame with an opaque colour (clipped). */
+/* Fills a rectangle of a YUV420P frame with an opaque colour (clipped). Edges are
+ * rounded outward to even coordinates so luma and chroma cover the same pixels. */
 void overlay_fill_rect(AVFrame *frame, int x, int y, int w, int h, uint32_t rgb);
 
-/* Draws a rectangular border of the given thickness just inside the rectangle. */
+/* Draws a rectangular border of the given thickness just inside the rectangle
+ * (four overlay_fill_rect calls, so odd edges round outward to even). */
 void overlay_draw_border(AVFrame *frame, int x, int y, int w, int h, int thickness,
                          uint32_t rgb);
 
 /* Renders a placeholder tile for a participant without (current) video: a dark
  * background, a circle with the initials of `name` (or a phone glyph when
- * phone != 0). Returns a new YUV420P frame of w x h in *out (caller frees). */
+ * phone != 0). Returns a new YUV420P frame of w x h in *out (caller frees).
+ * w and h must be even and at most OVERLAY_BOX_MAX_SIDE (else AVERROR(EINVAL)). */
 int overlay_placeholder_render(AVFrame **out, int w, int h, const char *name, int phone);
 
 /* Converts 0xRRGGBB to BT.601 limited-range Y, U, V. */

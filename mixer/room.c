@@ -61,11 +61,8 @@ void room_free(struct room **pp)
 
     if (!r)
         return;
-    for (int i = 0; i < r->part_count; i++) {
-        room_video_free_participant(&r->parts[i]);
-        source_free(&r->parts[i].src);
-        av_free(r->parts[i].audio);
-    }
+    for (int i = 0; i < r->part_count; i++)
+        room_release_participant(r, &r->parts[i]);
     for (int i = 0; i < r->profile_count; i++)
         profile_out_free(&r->profiles[i]);
     room_video_free(r);
@@ -76,27 +73,69 @@ void room_free(struct room **pp)
     *pp = NULL;
 }
 
+struct room_participant *room_find(struct room *r, int id)
+{
+    for (int i = 0; i < r->part_count; i++)
+        if (r->parts[i].src && r->parts[i].src->id == id)
+            return &r->parts[i];
+    return NULL;
+}
+
+struct source *room_source(const struct room *r, int id)
+{
+    struct room_participant *p = room_find((struct room *)r, id);
+    return p ? p->src : NULL;
+}
+
 int room_add_source(struct room *r, struct source *s)
 {
-    struct room_participant *p;
+    struct room_participant *p = NULL;
 
-    if (r->part_count >= ROOM_MAX_PARTICIPANTS) {
+    for (int i = 0; i < r->part_count && !p; i++)
+        if (!r->parts[i].src)
+            p = &r->parts[i];
+    if (!p && r->part_count < ROOM_MAX_PARTICIPANTS)
+        p = &r->parts[r->part_count++];
+    if (!p) {
         log_error("room: more than %d participants", ROOM_MAX_PARTICIPANTS);
         source_free(&s);
         return AVERROR(ENOSPC);
     }
-    p = &r->parts[r->part_count];
     memset(p, 0, sizeof(*p));
     p->audio = av_calloc(r->audio_capacity, sizeof(float));
     if (!p->audio) {
         source_free(&s);
         return AVERROR(ENOMEM);
     }
-    s->id = r->part_count;
+    s->id = r->next_id++;
     p->src = s;
     p->level_db = -120;
     amix_vad_init(&p->vad, r->cfg.vad_threshold_db, 0.3);
-    r->part_count++;
+    return 0;
+}
+
+/* Frees what a participant holds; its slot becomes free. */
+void room_release_participant(struct room *r, struct room_participant *p)
+{
+    (void)r;
+    room_video_free_participant(p);
+    source_free(&p->src);
+    av_freep(&p->audio);
+    memset(p, 0, sizeof(*p));
+}
+
+int room_remove_source(struct room *r, int id)
+{
+    struct room_participant *p = room_find(r, id);
+
+    if (!p)
+        return AVERROR(ENOENT);
+    layout_speaker_remove(&r->speaker, id);
+    if (r->cfg.timeline && p->joined && !p->left) {
+        double t = (double)r->tick / r->cfg.fps;
+        timeline_update(r->cfg.timeline, id, t, t, 0);
+    }
+    room_release_participant(r, p);
     return 0;
 }
 
@@ -129,7 +168,7 @@ static void room_advance_sources(struct room *r, double t, int64_t a0, int64_t a
         struct source *s = p->src;
         int ret;
 
-        if (p->left)
+        if (!s || p->left)
             continue;
         if (!p->joined) {
             if (t + 1e-9 < s->join_at)
@@ -152,12 +191,9 @@ static void room_remove_ended(struct room *r, double t)
     for (int i = 0; i < r->part_count; i++) {
         struct room_participant *p = &r->parts[i];
 
-        if (p->joined && !p->left && p->src->ended) {
-            p->left = 1;
-            layout_speaker_remove(&r->speaker, p->src->id);
-            if (r->cfg.timeline)
-                timeline_update(r->cfg.timeline, p->src->id, t, t, 0);
+        if (p->src && p->joined && !p->left && p->src->ended) {
             log_debug("%s leaves at %.2f s", p->src->name, t);
+            room_remove_source(r, p->src->id);
         }
     }
 }
@@ -203,7 +239,7 @@ int room_tick(struct room *r)
 int room_all_ended(const struct room *r)
 {
     for (int i = 0; i < r->part_count; i++)
-        if (!r->parts[i].left)
+        if (r->parts[i].src)
             return 0;
     return 1;
 }
@@ -229,9 +265,14 @@ void room_get_stats(const struct room *r, struct room_stats *st)
     st->media_time = (double)r->tick / r->cfg.fps;
     st->participants_present = 0;
     for (int i = 0; i < r->part_count; i++)
-        if (r->parts[i].joined && !r->parts[i].left)
+        if (r->parts[i].src && r->parts[i].joined && !r->parts[i].left)
             st->participants_present++;
     st->speaker_id = r->speaker_id;
+}
+
+int room_fps(const struct room *r)
+{
+    return r->cfg.fps;
 }
 
 int room_profile_count(const struct room *r)

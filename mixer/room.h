@@ -62,6 +62,14 @@ int room_all_ended(const struct room *r);
 int room_finish(struct room *r);
 
 void room_get_stats(const struct room *r, struct room_stats *st);
+int room_fps(const struct room *r);
+
+/* Removes a participant now (live leave); its tile disappears at this tick.
+ * Returns 0, or AVERROR(ENOENT) for an unknown id. */
+int room_remove_source(struct room *r, int id);
+
+/* Borrowed source of participant id, or NULL. */
+struct source *room_source(const struct room *r, int id);
 int room_profile_count(const struct room *r);
 /* Borrowed. */
 struct profile_out *room_profile(const struct room *r, int i);

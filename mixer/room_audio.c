@@ -20,7 +20,7 @@ int room_audio_tick(struct room *r, int64_t a0, int n)
     for (int i = 0; i < r->part_count; i++) {
         struct room_participant *p = &r->parts[i];
 
-        if (!p->joined || p->left)
+        if (!p->src || !p->joined || p->left)
             continue;
         if (!p->src->has_audio) {
             p->level_db = -120;

@@ -24,8 +24,9 @@ struct room_participant {
 
 struct room {
     struct room_config cfg;
-    struct room_participant parts[ROOM_MAX_PARTICIPANTS];
-    int part_count;
+    struct room_participant parts[ROOM_MAX_PARTICIPANTS];   /* src == NULL: free slot */
+    int part_count;              /* slots used so far (high-water mark) */
+    int next_id;
     struct profile_out *profiles[ROOM_MAX_PROFILES];
     int profile_count;
     struct layout_engine *layout;
@@ -42,6 +43,8 @@ struct room {
     int started, finished;
 };
 
+struct room_participant *room_find(struct room *r, int id);
+void room_release_participant(struct room *r, struct room_participant *p);
 int room_audio_tick(struct room *r, int64_t a0, int n);
 int room_video_tick(struct room *r, double t);
 void room_video_free_participant(struct room_participant *p);

@@ -26,11 +26,6 @@ void room_video_free(struct room *r)
     av_freep(&r->caption_text);
 }
 
-static struct room_participant *room_find(struct room *r, int id)
-{
-    return id >= 0 && id < r->part_count ? &r->parts[id] : NULL;
-}
-
 /* The picture of a tile: the participant's latest frame while it is fresh, else
  * its placeholder (rendered once per tile size). */
 static const AVFrame *room_tile_picture(struct room *r, struct room_participant *p, double t,
@@ -129,7 +124,7 @@ int room_video_tick(struct room *r, double t)
 
     for (int i = 0; i < r->part_count; i++) {
         struct room_participant *p = &r->parts[i];
-        if (p->joined && !p->left)
+        if (p->src && p->joined && !p->left)
             present[present_count++] = (struct layout_participant){ p->src->id, p->src->is_screen };
     }
     placed_count = layout_engine_place(r->layout, present, present_count, r->speaker_id,
