@@ -51,7 +51,7 @@ test: deps
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer. System
 # libraries' process-lifetime caches (fontconfig, Pango) are suppressed.
-SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 G_SLICE=always-malloc \
            LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
            UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 asan: deps

@@ -12,6 +12,7 @@
 #include "mixer/cli.h"
 #include "mixer/log.h"
 #include "mixer/mix.h"
+#include "mixer/overlay.h"
 #include "mixer/profile_out.h"
 #include "mixer/room.h"
 #include "mixer/sink.h"
@@ -239,5 +240,6 @@ done:
     timeline_free(&job.timeline);
     caption_track_free(&job.captions);
     layout_def_free(&job.layout);
+    overlay_thread_release();
     return ret < 0 ? 1 : 0;
 }

@@ -1,0 +1,101 @@
+/* Loading and defaults of the server configuration. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include <libavutil/error.h>
+#include "signal/config.h"
+
+void config_defaults(struct server_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->http_address, sizeof(c->http_address), "127.0.0.1");
+    c->http_port = 8080;
+    snprintf(c->rtp_address, sizeof(c->rtp_address), "127.0.0.1");
+    c->rtp_port_min = 20000;
+    c->rtp_port_max = 20999;
+    c->jitter_max_ms = 200;
+    snprintf(c->record_dir, sizeof(c->record_dir), ".");
+}
+
+static int config_string(json_t *obj, const char *key, char *dst, size_t size,
+                         char *err, size_t err_size)
+{
+    json_t *v = json_object_get(obj, key);
+
+    if (!v)
+        return 0;
+    if (!json_is_string(v) || strlen(json_string_value(v)) >= size) {
+        snprintf(err, err_size, "config: \"%s\" must be a string under %zu bytes", key, size);
+        return AVERROR(EINVAL);
+    }
+    snprintf(dst, size, "%s", json_string_value(v));
+    return 0;
+}
+
+static int config_int(json_t *obj, const char *key, int lo, int hi, int *dst,
+                      char *err, size_t err_size)
+{
+    json_t *v = json_object_get(obj, key);
+
+    if (!v)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+        snprintf(err, err_size, "config: \"%s\" must be an integer in [%d, %d]", key, lo, hi);
+        return AVERROR(EINVAL);
+    }
+    *dst = (int)json_integer_value(v);
+    return 0;
+}
+
+int config_parse(struct server_config *c, const char *json, size_t len, char *err, size_t err_size)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(json, len, 0, &jerr);
+    int ret;
+
+    if (!json_is_object(root)) {
+        snprintf(err, err_size, "config: invalid JSON at line %d: %s", jerr.line,
+                 root ? "not an object" : jerr.text);
+        json_decref(root);
+        return AVERROR_INVALIDDATA;
+    }
+    if ((ret = config_string(root, "http_address", c->http_address, sizeof(c->http_address), err, err_size)) < 0 ||
+        (ret = config_int(root, "http_port", 1, 65535, &c->http_port, err, err_size)) < 0 ||
+        (ret = config_string(root, "token", c->token, sizeof(c->token), err, err_size)) < 0 ||
+        (ret = config_string(root, "rtp_address", c->rtp_address, sizeof(c->rtp_address), err, err_size)) < 0 ||
+        (ret = config_int(root, "rtp_port_min", 1024, 65534, &c->rtp_port_min, err, err_size)) < 0 ||
+        (ret = config_int(root, "rtp_port_max", 1025, 65535, &c->rtp_port_max, err, err_size)) < 0 ||
+        (ret = config_int(root, "jitter_max_ms", 20, 2000, &c->jitter_max_ms, err, err_size)) < 0 ||
+        (ret = config_string(root, "profiles_file", c->profiles_file, sizeof(c->profiles_file), err, err_size)) < 0 ||
+        (ret = config_string(root, "record_dir", c->record_dir, sizeof(c->record_dir), err, err_size)) < 0)
+        goto done;
+    if (c->rtp_port_max <= c->rtp_port_min) {
+        snprintf(err, err_size, "config: rtp_port_max must be above rtp_port_min");
+        ret = AVERROR(EINVAL);
+    }
+done:
+    json_decref(root);
+    return ret;
+}
+
+int config_load_file(struct server_config *c, const char *path, char *err, size_t err_size)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    char *text;
+    int ret;
+
+    if (!root) {
+        snprintf(err, err_size, "config %s: %s (line %d)", path, jerr.text, jerr.line);
+        return AVERROR_INVALIDDATA;
+    }
+    text = json_dumps(root, 0);
+    json_decref(root);
+    if (!text)
+        return AVERROR(ENOMEM);
+    ret = config_parse(c, text, strlen(text), err, err_size);
+    free(text);
+    return ret;
+}

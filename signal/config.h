@@ -1,0 +1,25 @@
+/* The configuration of `tessera serve` (JSON file, every field optional; format in
+ * docs/API.md): HTTP listen address, bearer token, RTP address and port range. */
+#ifndef TESSERA_CONFIG_H
+#define TESSERA_CONFIG_H
+
+#include <stddef.h>
+
+struct server_config {
+    char http_address[64];       /* default 127.0.0.1 */
+    int http_port;               /* default 8080 */
+    char token[256];             /* "" : no auth */
+    char rtp_address[64];        /* address bound and put in SDP answers; default 127.0.0.1 */
+    int rtp_port_min, rtp_port_max;   /* default 20000-20999 */
+    int jitter_max_ms;           /* jitter buffer cap, default 200 */
+    char profiles_file[1024];    /* optional profiles file (docs/PROFILES.md) */
+    char record_dir[1024];       /* where relative recording paths go; default "." */
+};
+
+void config_defaults(struct server_config *c);
+
+/* Merges a JSON document into c; errors name the field. */
+int config_parse(struct server_config *c, const char *json, size_t len, char *err, size_t err_size);
+int config_load_file(struct server_config *c, const char *path, char *err, size_t err_size);
+
+#endif
