@@ -103,6 +103,19 @@ int profile_out_add_sink(struct profile_out *p, struct sink *s)
     return ret;
 }
 
+int profile_out_remove_sink(struct profile_out *p, int sink_id)
+{
+    for (int i = 0; i < p->sink_count; i++) {
+        if (p->sinks[i]->id != sink_id)
+            continue;
+        sink_free(&p->sinks[i]);
+        memmove(p->sinks + i, p->sinks + i + 1, (size_t)(p->sink_count - i - 1) * sizeof(p->sinks[0]));
+        p->sink_count--;
+        return 0;
+    }
+    return AVERROR(ENOENT);
+}
+
 int profile_out_start(struct profile_out *p)
 {
     for (int i = 0; i < p->sink_count; i++) {

@@ -33,6 +33,9 @@ void profile_out_free(struct profile_out **p);
  * push are opened at once. */
 int profile_out_add_sink(struct profile_out *p, struct sink *s);
 
+/* Finishes and frees the sink with that id. Returns 0 or AVERROR(ENOENT). */
+int profile_out_remove_sink(struct profile_out *p, int sink_id);
+
 /* Opens the sinks added so far; call once before the first push. */
 int profile_out_start(struct profile_out *p);
 

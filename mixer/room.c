@@ -3,6 +3,7 @@
 #include <string.h>
 #include <libavutil/mathematics.h>
 #include <libavutil/mem.h>
+#include <libavutil/avstring.h>
 #include "mixer/captions.h"
 #include "mixer/compositor.h"
 #include "mixer/log.h"
@@ -141,11 +142,67 @@ int room_remove_source(struct room *r, int id)
 
 int room_add_profile(struct room *r, struct profile_out *p)
 {
+    int ret;
+
     if (r->profile_count >= ROOM_MAX_PROFILES) {
         profile_out_free(&p);
         return AVERROR(ENOSPC);
     }
+    if (r->started && (ret = profile_out_start(p)) < 0) {
+        profile_out_free(&p);
+        return ret;
+    }
     r->profiles[r->profile_count++] = p;
+    return 0;
+}
+
+struct profile_out *room_find_profile(const struct room *r, const char *name)
+{
+    for (int i = 0; i < r->profile_count; i++)
+        if (!strcmp(profile_out_def(r->profiles[i])->name, name))
+            return r->profiles[i];
+    return NULL;
+}
+
+int room_set_mute(struct room *r, int id, int muted)
+{
+    struct room_participant *p = room_find(r, id);
+
+    if (!p)
+        return AVERROR(ENOENT);
+    p->muted = muted;
+    return 0;
+}
+
+void room_set_layout(struct room *r, const struct layout_def *def)
+{
+    layout_engine_set_def(r->layout, def);
+}
+
+double room_time(const struct room *r)
+{
+    return (double)r->tick / r->cfg.fps;
+}
+
+int room_set_live_caption(struct room *r, const char *speaker, const char *text, int final,
+                          double hold_s)
+{
+    char *line;
+    double now = room_time(r);
+
+    if (speaker && *speaker)
+        line = av_asprintf("%s: %s", speaker, text);
+    else
+        line = av_strdup(text);
+    if (!line)
+        return AVERROR(ENOMEM);
+    av_free(r->live_caption);
+    r->live_caption = line;
+    /* Interim text stays until replaced, at most a while if the service stalls. */
+    r->live_caption_until = now + (final ? hold_s : 10.0);
+    if (final)
+        for (int i = 0; i < r->profile_count; i++)
+            profile_out_push_caption(r->profiles[i], now, now + hold_s, line);
     return 0;
 }
 

@@ -46,7 +46,8 @@ void room_free(struct room **p);
  * id is assigned here. */
 int room_add_source(struct room *r, struct source *s);
 
-/* Takes ownership of the profile (also on failure). */
+/* Takes ownership of the profile (also on failure). A profile added after
+ * room_start() is started at once. */
 int room_add_profile(struct room *r, struct profile_out *p);
 
 /* Starts every profile's outputs; call once after adding them. */
@@ -67,6 +68,25 @@ int room_fps(const struct room *r);
 /* Removes a participant now (live leave); its tile disappears at this tick.
  * Returns 0, or AVERROR(ENOENT) for an unknown id. */
 int room_remove_source(struct room *r, int id);
+
+/* Mutes or unmutes a participant's audio in every mix. */
+int room_set_mute(struct room *r, int id, int muted);
+
+/* Switches the layout from the next tick (def borrowed; must outlive the room or
+ * the next switch). */
+void room_set_layout(struct room *r, const struct layout_def *def);
+
+/* Live subtitle text (from a speech-to-text service): replaces what is shown at
+ * once; interim text is replaced by the next call; final text stays for
+ * hold_s seconds and also goes to the subtitle tracks. Copied. */
+int room_set_live_caption(struct room *r, const char *speaker, const char *text, int final,
+                          double hold_s);
+
+/* The running profile of that name, or NULL. Borrowed. */
+struct profile_out *room_find_profile(const struct room *r, const char *name);
+
+/* Media time of the room in seconds. */
+double room_time(const struct room *r);
 
 /* Borrowed source of participant id, or NULL. */
 struct source *room_source(const struct room *r, int id);

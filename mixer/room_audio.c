@@ -1,6 +1,7 @@
 /* A room tick's audio: read each present participant, measure its level and voice
  * activity, sum and limit the mix, pick the active speaker, feed the profiles.
  * (Mix-minus for talkers is computed per receiver by the live server.) */
+#include <string.h>
 #include "mixer/profile_out.h"
 #include "mixer/room_priv.h"
 #include "mixer/source.h"
@@ -28,6 +29,8 @@ int room_audio_tick(struct room *r, int64_t a0, int n)
             continue;
         }
         source_read_audio(p->src, p->audio, n);
+        if (p->muted)
+            memset(p->audio, 0, (size_t)n * sizeof(float));
         p->level_db = amix_level_db(p->audio, n);
         p->speaking = amix_vad_update(&p->vad, now, p->level_db);
         if (r->cfg.timeline)

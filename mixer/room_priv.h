@@ -16,6 +16,7 @@ struct room_participant {
     struct amix_vad vad;
     double level_db;
     int speaking;
+    int muted;
     float *audio;                /* this tick's samples */
     struct AVFrame *placeholder; /* cached placeholder tile */
     struct overlay_box *label;   /* cached name label */
@@ -38,6 +39,8 @@ struct room {
     struct overlay_box *caption_box;
     char *caption_text;          /* text of caption_box */
     int next_cue;                /* next cue to send to subtitle tracks */
+    char *live_caption;          /* "Speaker: text" from the API, or NULL */
+    double live_caption_until;   /* media time it expires */
     int64_t tick;
     int speaker_id;
     int started, finished;

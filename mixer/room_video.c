@@ -3,6 +3,7 @@
  * labels, the speaker border and the caption band, then feed the profiles. */
 #include <string.h>
 #include <libavutil/mem.h>
+#include <libavutil/avstring.h>
 #include "mixer/captions.h"
 #include "mixer/compositor.h"
 #include "mixer/log.h"
@@ -24,6 +25,7 @@ void room_video_free(struct room *r)
 {
     overlay_box_free(&r->caption_box);
     av_freep(&r->caption_text);
+    av_freep(&r->live_caption);
 }
 
 /* The picture of a tile: the participant's latest frame while it is fresh, else
@@ -72,9 +74,15 @@ static void room_draw_label(struct room_participant *p, AVFrame *canvas, int x, 
 static void room_draw_caption(struct room *r, AVFrame *canvas, double t)
 {
     const struct caption_cue *cue = r->cfg.captions ? caption_track_active(r->cfg.captions, t) : NULL;
-    char *text = cue ? caption_cue_display_text(cue) : NULL;
-    int changed = (text == NULL) != (r->caption_text == NULL) ||
-                  (text && strcmp(text, r->caption_text));
+    char *text = NULL;
+
+    if (r->live_caption && t < r->live_caption_until)
+        text = av_strdup(r->live_caption);
+    else if (cue)
+        text = caption_cue_display_text(cue);
+    int changed;
+
+    changed = (text == NULL) != (r->caption_text == NULL) || (text && strcmp(text, r->caption_text));
 
     if (changed) {
         struct overlay_text_style style = {

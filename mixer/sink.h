@@ -25,6 +25,7 @@ struct sink_ops {
 struct sink {
     const struct sink_ops *ops;
     void *priv;
+    int id;                      /* the caller's handle, e.g. an API output id */
     char url[1024];
     int64_t packets, bytes;
     int64_t write_errors;        /* failed writes, counted and logged once */
