@@ -3,7 +3,7 @@
 
 CC ?= gcc
 PKGS := libavformat libavcodec libavfilter libswscale libswresample libavutil \
-        pangocairo cairo jansson libsrtp2 libevent libevent_pthreads
+        pangocairo cairo jansson libsrtp2 libevent libevent_pthreads libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

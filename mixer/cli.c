@@ -9,6 +9,7 @@
 void cli_print_usage(void)
 {
     printf("usage: tessera mix [options] INPUT...\n"
+           "       tessera serve [--config FILE]   live rooms with an HTTP API (docs/API.md)\n"
            "       tessera --help | --version\n"
            "\n"
            "Composites every INPUT into one layout, burns in names and captions, mixes\n"

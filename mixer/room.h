@@ -88,6 +88,10 @@ struct profile_out *room_find_profile(const struct room *r, const char *name);
 /* Media time of the room in seconds. */
 double room_time(const struct room *r);
 
+/* The room's state as compact JSON (participants, speaker, profiles); a
+ * room_snapshot_fn for room_thread. Returns an av_malloc'd string or NULL. */
+char *room_stats_json(struct room *r, void *opaque);
+
 /* Borrowed source of participant id, or NULL. */
 struct source *room_source(const struct room *r, int id);
 int room_profile_count(const struct room *r);

@@ -1,0 +1,66 @@
+/* The room's state as JSON (participants, speaker, per-profile encoder stats):
+ * built on the room thread as the snapshot the HTTP API serves. */
+#include <stdlib.h>
+#include <jansson.h>
+#include <libavutil/mem.h>
+#include <libavutil/avstring.h>
+#include "mixer/profile_out.h"
+#include "mixer/room_priv.h"
+#include "mixer/sink.h"
+#include "mixer/source.h"
+
+static json_t *room_json_participant(const struct room_participant *p)
+{
+    const struct source *s = p->src;
+
+    return json_pack("{s:i, s:s, s:b, s:f, s:b, s:b, s:b, s:I, s:I, s:I, s:I}",
+                     "id", s->id, "name", s->name, "speaking", p->speaking,
+                     "level_db", p->level_db, "muted", p->muted, "video", s->has_video,
+                     "audio", s->has_audio, "video_frames", (json_int_t)s->stats.video_frames,
+                     "audio_frames", (json_int_t)s->stats.audio_frames,
+                     "decode_errors", (json_int_t)s->stats.decode_errors,
+                     "dropped_frames", (json_int_t)s->stats.dropped_frames);
+}
+
+static json_t *room_json_profile(const struct profile_out *p)
+{
+    struct profile_out_stats st;
+    json_t *sinks = json_array();
+    struct sink *s;
+
+    profile_out_get_stats(p, &st);
+    for (int i = 0; (s = profile_out_sink(p, i)); i++)
+        json_array_append_new(sinks, json_pack("{s:i, s:s, s:I, s:I, s:I}", "id", s->id,
+                                               "url", s->url, "packets", (json_int_t)s->packets,
+                                               "bytes", (json_int_t)s->bytes,
+                                               "write_errors", (json_int_t)s->write_errors));
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "name", profile_out_def(p)->name,
+                     "video_frames", (json_int_t)st.video_frames,
+                     "audio_frames", (json_int_t)st.audio_frames,
+                     "video_bytes", (json_int_t)st.video_bytes,
+                     "audio_bytes", (json_int_t)st.audio_bytes, "outputs", sinks);
+}
+
+char *room_stats_json(struct room *r, void *opaque)
+{
+    json_t *root, *parts = json_array(), *profiles = json_array();
+    char *text, *copy;
+
+    (void)opaque;
+    for (int i = 0; i < r->part_count; i++)
+        if (r->parts[i].src)
+            json_array_append_new(parts, room_json_participant(&r->parts[i]));
+    for (int i = 0; i < r->profile_count; i++)
+        json_array_append_new(profiles, room_json_profile(r->profiles[i]));
+    root = json_pack("{s:f, s:i, s:o, s:o}", "media_time", room_time(r),
+                     "speaker", r->speaker_id, "participants", parts, "profiles", profiles);
+    if (!root)
+        return NULL;
+    text = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    if (!text)
+        return NULL;
+    copy = av_strdup(text);
+    free(text);
+    return copy;
+}

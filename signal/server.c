@@ -1,0 +1,102 @@
+/* The serve loop: binds the HTTP API, dispatches requests, stops on
+ * SIGINT/SIGTERM after finishing every room (recordings stay decodable). */
+#include <signal.h>
+#include <string.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/thread.h>
+#include <libavutil/error.h>
+#include <libavutil/mem.h>
+#include "layouts/layout.h"
+#include "mixer/log.h"
+#include "mixer/room_thread.h"
+#include "signal/server.h"
+
+struct server_room *server_find_room(struct server *s, const char *id)
+{
+    for (int i = 0; i < s->room_count; i++)
+        if (!strcmp(s->rooms[i]->id, id))
+            return s->rooms[i];
+    return NULL;
+}
+
+void server_room_free(struct server_room **p)
+{
+    struct server_room *r = *p;
+
+    if (!r)
+        return;
+    room_thread_stop(&r->thread);
+    for (int i = 0; i < r->layout_count; i++)
+        layout_def_free(&r->layouts[i]);
+    av_free(r);
+    *p = NULL;
+}
+
+static void server_on_signal(evutil_socket_t fd, short what, void *arg)
+{
+    struct server *s = arg;
+
+    (void)fd;
+    (void)what;
+    log_info("stopping: finishing %d room%s", s->room_count, s->room_count == 1 ? "" : "s");
+    event_base_loopbreak(s->base);
+}
+
+int server_run(const struct server_config *cfg)
+{
+    struct server *s = av_mallocz(sizeof(*s));
+    struct event *sigint = NULL, *sigterm = NULL;
+    char err[512];
+    int ret = 1;
+
+    if (!s)
+        return 1;
+    s->cfg = *cfg;
+    s->next_output_id = 1;
+    s->next_room_number = 1;
+    profile_set_init_builtin(&s->profiles);
+    if (cfg->profiles_file[0] &&
+        profile_set_load_file(&s->profiles, cfg->profiles_file, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        goto done;
+    }
+    evthread_use_pthreads();
+    signal(SIGPIPE, SIG_IGN);
+    s->base = event_base_new();
+    s->http = s->base ? evhttp_new(s->base) : NULL;
+    if (!s->http) {
+        log_error("cannot start the event loop");
+        goto done;
+    }
+    evhttp_set_max_body_size(s->http, 1 << 20);
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
+                                        EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+    evhttp_set_gencb(s->http, api_handle, s);
+    if (evhttp_bind_socket(s->http, cfg->http_address, (ev_uint16_t)cfg->http_port) < 0) {
+        log_error("cannot listen on %s:%d (in use, or not a local address)",
+                  cfg->http_address, cfg->http_port);
+        goto done;
+    }
+    sigint = evsignal_new(s->base, SIGINT, server_on_signal, s);
+    sigterm = evsignal_new(s->base, SIGTERM, server_on_signal, s);
+    if (!sigint || !sigterm || event_add(sigint, NULL) < 0 || event_add(sigterm, NULL) < 0)
+        goto done;
+    log_info("listening on http://%s:%d%s", cfg->http_address, cfg->http_port,
+             cfg->token[0] ? " (bearer token required)" : "");
+    event_base_dispatch(s->base);
+    ret = 0;
+done:
+    for (int i = 0; i < s->room_count; i++)
+        server_room_free(&s->rooms[i]);
+    if (sigint)
+        event_free(sigint);
+    if (sigterm)
+        event_free(sigterm);
+    if (s->http)
+        evhttp_free(s->http);
+    if (s->base)
+        event_base_free(s->base);
+    av_free(s);
+    return ret;
+}
