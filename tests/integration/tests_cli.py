@@ -8,7 +8,7 @@ import subprocess
 import time
 
 from lib import (fixture, tessera_bin, Result, check_not_crashed, run, tail, probe, one_stream,
-                 count_frames, write_png_1bit, SANITIZER_MARKS)
+                 count_frames, write_png_1bit)
 
 
 def test_help(ctx):

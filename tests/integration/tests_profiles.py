@@ -3,9 +3,10 @@ picture/tone check of each file from one shared mix of red.mp4 + green.mp4."""
 import os
 import re
 
-from lib import (GREEN, RED, BACKGROUND, fixture, shared, probe, one_stream, streams,
+from lib import (GREEN, RED, fixture, shared, probe, one_stream, streams,
                  stream_timing, grab_frame, layout_tiles, tile_centre, assert_colour,
-                 decode_audio, goertzel_db, mp4_top_boxes, run, tail)
+                 decode_audio, goertzel_db, mp4_top_boxes, run, tail, format_duration,
+                 h263_source_format)
 
 DUR = 8.0        # both inputs last 8 s and no --duration: the mix lasts 8 s
 DUR_TOL = 0.2
@@ -41,10 +42,22 @@ def check_duration(path, kind, want=DUR, tol=DUR_TOL):
     return dur, n, rate
 
 
+def check_format_duration(path, info, want=DUR, tol=DUR_TOL):
+    """The duration the container announces (what a player shows)."""
+    fd = format_duration(info)
+    if fd is None or abs(fd - want) > tol:
+        raise AssertionError("%s: the container says %s s, expected %.1f +- %.1f" % (path, fd, want, tol))
+
+
 def check_video(path, codec, w, h, fps, want_dur=DUR):
     info = probe(path)
+    check_format_duration(path, info, want_dur)
     v = one_stream(info, "video", path)
-    if v.get("codec_name") != codec:
+    if codec == "h263p" and v.get("codec_name") == "h263":
+        # Matroska keeps h263p under the H263 fourcc: look for H.263+ in the bitstream.
+        if h263_source_format(path) != 7:
+            raise AssertionError("%s: baseline H.263 (no PLUSPTYPE), expected H.263+ (h263p)" % path)
+    elif v.get("codec_name") != codec:
         raise AssertionError("%s: video codec %s, expected %s" % (path, v.get("codec_name"), codec))
     if (v.get("width"), v.get("height")) != (w, h):
         raise AssertionError("%s: video %sx%s, expected %dx%d" % (path, v.get("width"), v.get("height"), w, h))
@@ -112,7 +125,7 @@ def test_profile_low(ctx):
 def test_profile_legacy(ctx):
     p = out(ctx, "legacy.mkv")
     info = check_video(p, "h263p", 352, 288, 15)
-    check_audio(p, info, "g722", 16000, 1)
+    check_audio(p, info, "adpcm_g722", 16000, 1)   # ffprobe's name for G.722
     check_decodes(p)
     check_two_tiles(ctx, p)
     check_tones(p, 16000, (440, 620))
@@ -121,6 +134,7 @@ def test_profile_legacy(ctx):
 def test_profile_phone(ctx):
     p = out(ctx, "phone.wav")
     info = probe(p)
+    check_format_duration(p, info)
     if streams(info, "video"):
         raise AssertionError("%s: phone output has a video stream" % p)
     check_audio(p, info, "pcm_mulaw", 8000, 1)
@@ -155,6 +169,8 @@ def test_profile_broadcast(ctx):
     for i, l in enumerate(lines):
         m = re.match(r"#EXTINF:([0-9.]+)", l)
         if m:
+            if float(m.group(1)) <= 0.0:
+                raise AssertionError("%s: %s for a segment (%s) that holds media" % (p, l, lines[i + 1]))
             total += float(m.group(1))
             uri = next((x for x in lines[i + 1:] if x and not x.startswith("#")), None)
             if uri is None:
