@@ -66,7 +66,7 @@ static int mix_load_data(struct mix_job *job, const struct mix_options *o)
     }
     if (o->captions[0] &&
         (ret = caption_track_load_vtt(&job->captions, o->captions, err, sizeof(err))) < 0) {
-        log_error("captions: %s", err);
+        log_error("captions %s: %s", o->captions, err);
         return ret;
     }
     if (o->timeline[0] && (ret = timeline_alloc(&job->timeline)) < 0)
@@ -165,6 +165,10 @@ static int mix_loop(struct mix_job *job, const struct mix_options *o)
         if (o->duration > 0 && st.media_time >= o->duration - 1e-9)
             break;
         ret = room_tick(job->room);
+        if (ret == AVERROR_EOF) {
+            ret = 0;
+            break;
+        }
         if (ret < 0)
             break;
         if (progress && mix_now() - last_progress > 0.25) {
@@ -217,6 +221,7 @@ int mix_run(const struct mix_options *o)
     cfg.layout = job.layout;
     cfg.captions = job.captions;
     cfg.timeline = job.timeline;
+    cfg.end_when_all_left = 1;
     if ((ret = room_alloc(&job.room, &cfg)) < 0 ||
         (ret = mix_add_inputs(&job, o, cfg.mix_rate)) < 0 ||
         (ret = mix_add_outputs(&job, o, &cfg)) < 0 ||

@@ -211,7 +211,7 @@ void profile_out_request_keyframe(struct profile_out *p)
     p->keyframe_requested = 1;
 }
 
-int profile_out_finish(struct profile_out *p)
+int profile_out_finish(struct profile_out *p, double end_time)
 {
     int ret = 0;
 
@@ -224,6 +224,7 @@ int profile_out_finish(struct profile_out *p)
         avcodec_send_frame(p->enc[p->video_index], NULL);
         profile_out_drain(p, p->video_index);
     }
+    profile_out_end_captions(p, end_time);
     for (int i = 0; i < p->sink_count; i++) {
         int r = sink_close(p->sinks[i]);
         if (r < 0 && ret >= 0)

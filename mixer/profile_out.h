@@ -52,8 +52,9 @@ int profile_out_push_caption(struct profile_out *p, double start, double end, co
 /* Asks the next video frame to be a keyframe. */
 void profile_out_request_keyframe(struct profile_out *p);
 
-/* Flushes the encoders and closes the sinks. */
-int profile_out_finish(struct profile_out *p);
+/* Flushes the encoders, ends the caption track at end_time (seconds) and closes
+ * the sinks. */
+int profile_out_finish(struct profile_out *p, double end_time);
 
 const struct profile_def *profile_out_def(const struct profile_out *p);
 void profile_out_get_stats(const struct profile_out *p, struct profile_out_stats *st);

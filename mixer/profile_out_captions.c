@@ -119,3 +119,23 @@ done:
     av_free(rect.ass);
     return ret;
 }
+
+/* An empty sample at the end of the media, so the caption track does not outlast
+ * the video (the MP4 muxer would otherwise stretch its last filler sample). */
+void profile_out_end_captions(struct profile_out *p, double end_time)
+{
+    uint8_t empty[2] = { 0, 0 };
+
+    if (p->caption_index < 0 || p->stats.captions == 0)
+        return;
+    p->pkt->data = empty;
+    p->pkt->size = sizeof(empty);
+    p->pkt->pts = p->pkt->dts = (int64_t)(end_time * 1000);
+    p->pkt->duration = 0;
+    p->pkt->flags = AV_PKT_FLAG_KEY;
+    for (int i = 0; i < p->sink_count; i++)
+        sink_write(p->sinks[i], p->pkt, p->caption_index);
+    p->pkt->data = NULL;
+    p->pkt->size = 0;
+    av_packet_unref(p->pkt);
+}

@@ -36,5 +36,6 @@ int profile_out_open_audio(struct profile_out *p);
 int profile_out_flush_audio(struct profile_out *p);
 void profile_out_close_audio(struct profile_out *p);
 int profile_out_open_captions(struct profile_out *p);
+void profile_out_end_captions(struct profile_out *p, double end_time);
 
 #endif

@@ -281,6 +281,9 @@ int room_tick(struct room *r)
     int ret;
 
     room_advance_sources(r, t, a0, a1);
+    room_remove_ended(r, t);
+    if (cfg->end_when_all_left && room_all_ended(r))
+        return AVERROR_EOF;
     ret = room_audio_tick(r, a0, (int)(a1 - a0));
     if (ret < 0)
         return ret;
@@ -288,7 +291,6 @@ int room_tick(struct room *r)
     ret = room_video_tick(r, t);
     if (ret < 0)
         return ret;
-    room_remove_ended(r, t);
     r->tick++;
     return 0;
 }
@@ -309,7 +311,7 @@ int room_finish(struct room *r)
         return 0;
     r->finished = 1;
     for (int i = 0; i < r->profile_count; i++) {
-        int err = profile_out_finish(r->profiles[i]);
+        int err = profile_out_finish(r->profiles[i], room_time(r));
         if (err < 0 && ret >= 0)
             ret = err;
     }

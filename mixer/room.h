@@ -25,6 +25,8 @@ struct room_config {
     double vad_threshold_db;
     const struct caption_track *captions;    /* borrowed, may be NULL */
     struct timeline *timeline;               /* borrowed, may be NULL */
+    int end_when_all_left;                   /* offline: room_tick returns AVERROR_EOF
+                                                instead of a frame once every source left */
 };
 
 /* Defaults: 1280x720@30, 48 kHz, 1.5 s hold, 2 s stale, -45 dBFS voice threshold. */
@@ -53,7 +55,8 @@ int room_add_profile(struct room *r, struct profile_out *p);
 /* Starts every profile's outputs; call once after adding them. */
 int room_start(struct room *r);
 
-/* One canvas frame and its share of audio. */
+/* One canvas frame and its share of audio. With end_when_all_left, returns
+ * AVERROR_EOF (and renders nothing) once every source has ended. */
 int room_tick(struct room *r);
 
 /* True when every source has joined and ended. */

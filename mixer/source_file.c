@@ -286,7 +286,10 @@ static int source_file_advance(struct source *s, double video_t, int64_t audio_u
     }
     if (f->vdec)
         source_file_show_due(s, f, video_t);
-    if (f->demux_eof && f->queue_count == 0 && (!s->audio || av_audio_fifo_size(s->audio) == 0))
+    /* Ended once everything is shown; an audio tail under 20 ms (codec padding) is
+     * not worth another frame. */
+    if (f->demux_eof && f->queue_count == 0 &&
+        (!s->audio || av_audio_fifo_size(s->audio) < s->mix_rate / 50))
         s->ended = 1;
     return 0;
 }
