@@ -8,7 +8,7 @@ import re
 from lib import (RED, GREEN, YELLOW, BLUE, PORTRAIT, TALK_A, TALK_B, BACKGROUND, TONES, COLOUR_TOL,
                  fixture, shared, probe, one_stream, grab_frame, layout_tiles, tile_point,
                  tile_centre, assert_colour, colour_dist, hexc, decode_audio, goertzel_db, run, tail,
-                 stream_timing, mov_text_cues, format_duration)
+                 stream_timing, mov_text_cues, format_duration, ffmpeg)
 
 W, H = 1280, 720
 
@@ -285,6 +285,43 @@ def test_timeline(ctx):
         raise AssertionError("Bruno (talk_b) is silent before 4 s; its segments are %r" % b)
 
 
+def test_stalled_video_placeholder(ctx):
+    """A video that stops while its audio goes on keeps its last frame, then shows the
+    placeholder once it has been stale for more than 2 s."""
+    clip = ctx.path("short_video.mkv")
+    ffmpeg(["-f", "lavfi", "-i", "color=c=0xDC2828:s=320x180:r=30:d=1",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=5",
+            "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "libopus", clip])
+    p = hd_job(ctx, "stalled", ["name=Stalled:" + clip])
+    full = layout_tiles("grid", 1)[0]
+    assert_colour(grab_frame(p, 0.5, ctx.dir), *tile_centre(full), RED, "video playing at 0.5 s")
+    # Last frame repeated while stale for under 2 s (the video ended at 1 s).
+    assert_colour(grab_frame(p, 2.5, ctx.dir), *tile_centre(full), RED, "last frame kept at 2.5 s")
+    late = grab_frame(p, 4.0, ctx.dir)
+    corner = late.mean_at(*tile_point(full, 0.06, 0.08))
+    if colour_dist(corner, RED) < 60:
+        raise AssertionError("at 4.0 s (3 s without video) the tile still shows the last frame (%s), "
+                             "expected the placeholder" % hexc(corner))
+
+
+def test_profile_encoded_once(ctx):
+    """Two outputs of one profile share its single encoder: identical packets."""
+    ctx.tessera(["mix", "--quiet", "--duration", "2", "--profile", "low=" + ctx.path("a.mkv"),
+                 "--profile", "low=" + ctx.path("b.mkv"), fixture("red.mp4"), fixture("green.mp4")])
+    pa = lib_packet_hashes(ctx.path("a.mkv"))
+    pb = lib_packet_hashes(ctx.path("b.mkv"))
+    if not pa or pa != pb:
+        raise AssertionError("the two outputs of profile low differ (%d vs %d packets): "
+                             "not one shared encode" % (len(pa), len(pb)))
+
+
+def lib_packet_hashes(path):
+    import subprocess
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_packets", "-show_data_hash", "MD5",
+                          "-of", "compact", path], capture_output=True, text=True, timeout=60).stdout
+    return [line.split("data_hash=")[-1] for line in out.splitlines() if "data_hash=" in line]
+
+
 TESTS = [
     ("grid_tiles", test_grid_tiles),
     ("mix_tones", test_mix_tones),
@@ -295,4 +332,6 @@ TESTS = [
     ("captions_burned", test_captions_burned),
     ("record_subtitles", test_record_subtitles),
     ("timeline", test_timeline),
+    ("stalled_video_placeholder", test_stalled_video_placeholder),
+    ("profile_encoded_once", test_profile_encoded_once),
 ]
