@@ -48,11 +48,18 @@ struct rtcp_info {
 
 /* Parses a compound RTCP packet (borrowed). Unknown packet types are skipped.
  * Returns 0, or a negative code when the compound is malformed (bad version,
- * a length running past the end, truncated blocks): nothing is trusted then. */
+ * a length running past the end, truncated blocks): nothing is trusted then, and
+ * *out is left untouched. sr is the first SR's; reporter_ssrc the first SR's or
+ * RR's; report blocks of every SR/RR are appended (capped); NACKs of every generic
+ * NACK are expanded and appended (capped), nack_media_ssrc is the first one's; the
+ * FIR is its first FCI entry. Feedback types other than these are skipped. */
 int rtcp_parse(struct rtcp_info *out, const uint8_t *buf, size_t len);
 
 /* Builders write into buf and return the length, or a negative code if cap is
- * too small. NTP time is given as a 64-bit fixed point value. */
+ * too small (AVERROR(ENOSPC)) or an argument is invalid (AVERROR(EINVAL): more than
+ * RTCP_MAX_REPORTS blocks, a CNAME over 255 bytes, no NACK). NTP time is given as
+ * sender_info's ntp_sec/ntp_frac (split rtcp_ntp_from_unix_us's value). A
+ * cumulative_lost outside 24 bits is clamped. The FIR carries media_ssrc in its FCI. */
 int rtcp_build_sr(uint8_t *buf, size_t cap, const struct rtcp_sender_info *sr,
                   const struct rtcp_report_block *reports, int report_count);
 int rtcp_build_rr(uint8_t *buf, size_t cap, uint32_t ssrc,
@@ -61,7 +68,9 @@ int rtcp_build_sdes_cname(uint8_t *buf, size_t cap, uint32_t ssrc, const char *c
 int rtcp_build_pli(uint8_t *buf, size_t cap, uint32_t sender_ssrc, uint32_t media_ssrc);
 int rtcp_build_fir(uint8_t *buf, size_t cap, uint32_t sender_ssrc, uint32_t media_ssrc,
                    uint8_t seq);
-/* Generic NACK (RFC 4585 6.2.1) with PID/BLP pairs covering seqs. */
+/* Generic NACK (RFC 4585 6.2.1) with PID/BLP pairs covering seqs (a seq joins the
+ * open pair when 1..16 after its PID: seqs in increasing order, as jbuf_missing
+ * gives them, pack into the fewest pairs). */
 int rtcp_build_nack(uint8_t *buf, size_t cap, uint32_t sender_ssrc, uint32_t media_ssrc,
                     const uint16_t *seqs, int count);
 

@@ -9,6 +9,8 @@
 
 #define RTP_HEADER_MIN 12
 #define RTP_MAX_CSRC 15
+#define RTP_EXT_PROFILE_ONE_BYTE 0xBEDE  /* RFC 8285 4.2 */
+#define RTP_EXT_PROFILE_TWO_BYTE 0x1000  /* RFC 8285 4.3: 0x100X, X = appbits */
 
 struct rtp_header {
     int marker;
@@ -36,16 +38,21 @@ struct rtp_packet {
  * end, padding larger than the payload. */
 int rtp_parse(struct rtp_packet *out, const uint8_t *buf, size_t len);
 
-/* Writes the fixed header, CSRCs and extension block of h into buf. Returns the
- * header length, or a negative code if cap is too small. */
+/* Writes the fixed header, CSRCs and extension block of h into buf (never the
+ * padding bit; h->ext_data may lie inside buf). Returns the header length, or a
+ * negative code if cap is too small (ENOSPC) or h is invalid (EINVAL). */
 int rtp_write_header(uint8_t *buf, size_t cap, const struct rtp_header *h);
 
 /* Finds extension element `id` (RFC 8285) in h. Returns 1 and sets data/len when
- * found, 0 when absent, negative when the block is malformed. */
+ * found (borrowed from h's buffer), 0 when absent (or the block is of another
+ * profile), negative when the block is malformed. */
 int rtp_find_extension(const struct rtp_header *h, int id, const uint8_t **data, size_t *len);
 
-/* Builds a one-byte-form extension block holding one element. Returns the block
- * length (multiple of 4) written to buf, or a negative code. */
+/* Builds a one-byte-form extension block holding one element (id 1..14, len 1..16),
+ * zero-padded to 32 bits. buf receives the block's data only: set h.has_extension,
+ * h.ext_profile = RTP_EXT_PROFILE_ONE_BYTE, h.ext_data = buf, h.ext_len = the return
+ * value, and rtp_write_header writes the profile word. Returns the block length
+ * (multiple of 4) written to buf, or a negative code. */
 int rtp_build_extension(uint8_t *buf, size_t cap, int id, const uint8_t *data, size_t len);
 
 /* RFC 6464: level in -dBov (0 loudest .. 127 silence) and the voice flag. */
