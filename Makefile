@@ -19,7 +19,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps demo test unit integration asan bench clean
+.PHONY: all deps demo test unit integration asan bench fuzz clean
 
 all: $(BUILD)/tessera
 
@@ -63,7 +63,27 @@ bench: deps
 	$(MAKE) all
 	python3 bench/grid9.py $(BUILD)/tessera
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c) for every parser of untrusted bytes;
+# FUZZ_SECONDS per target (CI runs a short pass).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+               -std=c11 -D_GNU_SOURCE -I. -DTESSERA_SOURCE_DIR='"$(CURDIR)"' $(PKG_CFLAGS)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
+	@mkdir -p build-fuzz/corpus_$*
+	clang $(FUZZ_CFLAGS) $(LIB_SRC) $< -o $@ $(PKG_LIBS) -lm -lpthread
+
+fuzz: deps
+	$(MAKE) $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	    $(SAN_ENV) build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        build-fuzz/corpus_$$t > build-fuzz/fuzz_$$t.log 2>&1 || \
+	        { tail -40 build-fuzz/fuzz_$$t.log; echo "fuzz_$$t FAILED"; exit 1; }; \
+	    grep -E "stat::number_of_executed_units|Done" build-fuzz/fuzz_$$t.log; done
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/mixer/main.d

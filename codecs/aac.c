@@ -17,4 +17,5 @@ const struct codec_desc codec_aac = {
     .clock_rate = 48000,
     .static_payload_type = -1,
     .configure = aac_configure,
+    .rtp = NULL,                     /* recording/broadcast only: no RTP payload format */
 };

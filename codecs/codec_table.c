@@ -1,4 +1,4 @@
-/* The table of codecs tessera knows, lookup by name, and generic encoder opening. */
+/* The table of codecs tessera knows, lookup by name or SDP name, and generic encoder opening. */
 #include <string.h>
 #include <strings.h>
 #include <libavutil/opt.h>
@@ -74,4 +74,18 @@ fail:
     av_dict_free(&opts);
     avcodec_free_context(&ctx);
     return ret;
+}
+
+const struct codec_desc *codec_find_sdp(const char *encoding, int clock_rate)
+{
+    if (!encoding)
+        return NULL;
+    if (!strcasecmp(encoding, "H263-2000"))
+        encoding = codec_h263p.sdp_name;
+    for (size_t i = 0; i < CODEC_COUNT; i++) {
+        const struct codec_desc *d = codec_table[i];
+        if (d->rtp && d->clock_rate == clock_rate && !strcasecmp(d->sdp_name, encoding))
+            return d;
+    }
+    return NULL;
 }

@@ -14,6 +14,13 @@ static int g711_configure(AVCodecContext *ctx, AVDictionary **opts, const struct
     return 0;
 }
 
+/* RFC 3551 (PT 0 and 8): one payload = one frame of the encoder. */
+static const struct codec_rtp_ops g711_rtp_ops = {
+    .packetize = codec_rtp_packetize_whole,
+    .depacketize = codec_rtp_depacketize_whole,
+    .frame_per_packet = 1,
+};
+
 const struct codec_desc codec_pcmu = {
     .name = "pcmu",
     .type = AVMEDIA_TYPE_AUDIO,
@@ -22,6 +29,7 @@ const struct codec_desc codec_pcmu = {
     .clock_rate = 8000,
     .static_payload_type = 0,
     .configure = g711_configure,
+    .rtp = &g711_rtp_ops,
 };
 
 const struct codec_desc codec_pcma = {
@@ -32,4 +40,5 @@ const struct codec_desc codec_pcma = {
     .clock_rate = 8000,
     .static_payload_type = 8,
     .configure = g711_configure,
+    .rtp = &g711_rtp_ops,
 };

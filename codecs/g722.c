@@ -14,6 +14,13 @@ static int g722_configure(AVCodecContext *ctx, AVDictionary **opts, const struct
     return 0;
 }
 
+/* RFC 3551 (PT 9): one payload = one frame of the encoder. */
+static const struct codec_rtp_ops g722_rtp_ops = {
+    .packetize = codec_rtp_packetize_whole,
+    .depacketize = codec_rtp_depacketize_whole,
+    .frame_per_packet = 1,
+};
+
 const struct codec_desc codec_g722 = {
     .name = "g722",
     .type = AVMEDIA_TYPE_AUDIO,
@@ -22,4 +29,5 @@ const struct codec_desc codec_g722 = {
     .clock_rate = 8000,
     .static_payload_type = 9,
     .configure = g722_configure,
+    .rtp = &g722_rtp_ops,
 };

@@ -10,6 +10,13 @@ static int opus_configure(AVCodecContext *ctx, AVDictionary **opts, const struct
     return 0;
 }
 
+/* RFC 7587: one payload = one Opus packet (20 ms here). */
+static const struct codec_rtp_ops opus_rtp_ops = {
+    .packetize = codec_rtp_packetize_whole,
+    .depacketize = codec_rtp_depacketize_whole,
+    .frame_per_packet = 1,
+};
+
 const struct codec_desc codec_opus = {
     .name = "opus",
     .type = AVMEDIA_TYPE_AUDIO,
@@ -18,4 +25,6 @@ const struct codec_desc codec_opus = {
     .clock_rate = 48000,
     .static_payload_type = -1,
     .configure = opus_configure,
+    .rtp = &opus_rtp_ops,
+    .default_fmtp = "minptime=10;useinbandfec=1",
 };
