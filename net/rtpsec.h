@@ -6,9 +6,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <libavutil/error.h>
 
 #define RTPSEC_MASTER_LEN 30           /* 16-byte key + 14-byte salt */
 #define RTPSEC_MAX_TRAILER 148         /* bytes protect may add (libsrtp2's bound) */
+
+/* Error codes. A packet failing authentication or the replay check, and a malformed
+ * key, give AVERROR_INVALIDDATA; an a=crypto key with a Master Key Identifier gives
+ * RTPSEC_ERROR_MKI (MKI is not supported: every packet would carry MKI bytes);
+ * an unknown suite AVERROR(ENOTSUP); out of memory AVERROR(ENOMEM); a buffer too
+ * small for the trailer AVERROR(ENOSPC); any other libsrtp2 failure AVERROR_EXTERNAL. */
+#define RTPSEC_ERROR_MKI FFERRTAG('M', 'K', 'I', '!')
 
 enum rtpsec_suite {
     RTPSEC_SUITE_AES_CM_128_HMAC_SHA1_80 = 0,
@@ -27,10 +35,14 @@ int rtpsec_suite_from_name(const char *name, enum rtpsec_suite *out);
 const char *rtpsec_suite_name(enum rtpsec_suite suite);
 
 /* Decodes the base64 key of an a=crypto "inline:KEY[|lifetime][|MKI]" parameter
- * into 30 bytes. Returns 0 or a negative code for a malformed or wrong-size key. */
+ * into 30 bytes. Returns 0 or a negative code for a malformed or wrong-size key.
+ * The lifetime is checked for syntax and ignored; an MKI ("1:4") gives
+ * RTPSEC_ERROR_MKI. key is written only on success. */
 int rtpsec_key_from_inline(const char *inline_param, uint8_t key[RTPSEC_MASTER_LEN]);
 
-/* Writes "inline:" + base64 of key into buf. */
+/* Writes "inline:" + base64 of key into buf (47 characters and the NUL). Returns 0, or
+ * AVERROR(ENOSPC) when buf is too small. */
+#define RTPSEC_INLINE_SIZE 48
 int rtpsec_key_to_inline(const uint8_t key[RTPSEC_MASTER_LEN], char *buf, size_t size);
 
 /* Fills key with random bytes (OpenSSL RAND_bytes). */
