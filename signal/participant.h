@@ -1,0 +1,53 @@
+/* RTP participants of a live room, created from an SDP offer (RTP/AVP, or RTP/SAVP
+ * with SDES a=crypto) by the HTTP API and, later, by SIP and WHIP. Each m= line gets
+ * an RTP endpoint; what the participant sends becomes a room source; what it
+ * receives is the room's video profile that matches its codecs and its own
+ * mix-minus audio (everyone but itself). All functions run on the loop thread. */
+#ifndef TESSERA_PARTICIPANT_H
+#define TESSERA_PARTICIPANT_H
+
+#include <stddef.h>
+
+struct server;
+struct server_room;
+
+/* Codec preferences, best first, "ENCODING/CLOCK" (see sdp_answer_media). */
+struct participant_prefs {
+    const char *const *audio;
+    int audio_count;
+    const char *const *video;
+    int video_count;
+};
+
+/* The default preference (WebRTC/ffmpeg-first: Opus, G.722, PCMU, PCMA; H.264, VP8,
+ * H.263+) and the legacy-first one for SIP (G.722, PCMU, PCMA, Opus; H.264, H.263+). */
+extern const struct participant_prefs participant_prefs_default;
+extern const struct participant_prefs participant_prefs_legacy;
+
+struct participant_request {
+    const char *offer;           /* SDP text */
+    size_t offer_len;
+    const char *name;            /* display name, may be NULL */
+    const char *profile;         /* preferred video profile to receive, may be NULL */
+    const struct participant_prefs *prefs;   /* NULL: participant_prefs_default */
+    int is_phone;                /* show a phone glyph while it has no video */
+};
+
+struct participant_result {
+    int id;                      /* participant id in the room */
+    char profile[32];            /* video profile it receives, "" when none */
+    char answer[8192];           /* our SDP answer */
+};
+
+/* Returns 0, or a negative code with a message in err: malformed SDP and no common
+ * codec are the caller's 400/488 (SDP_ERROR_NO_COMMON_CODEC). */
+int participant_create(struct server *s, struct server_room *r, const struct participant_request *req,
+                       struct participant_result *res, char *err, size_t err_size);
+
+/* Removes participant id (its tile goes, its sockets close). 0 or AVERROR(ENOENT). */
+int participant_delete(struct server *s, struct server_room *r, int id);
+
+/* Frees every participant of a room (room deletion / shutdown). */
+void participant_delete_all(struct server *s, struct server_room *r);
+
+#endif
