@@ -36,6 +36,7 @@ static int h264_configure(AVCodecContext *ctx, AVDictionary **opts, const struct
     av_dict_set(opts, "preset", "veryfast", 0);
     av_dict_set(opts, "tune", "zerolatency", 0);
     av_dict_set(opts, "profile", "baseline", 0);
+    av_dict_set(opts, "forced-idr", "1", 0);
     snprintf(keyint, sizeof(keyint), "keyint=%d:min-keyint=%d:scenecut=0",
              ctx->gop_size, ctx->gop_size);
     av_dict_set(opts, "x264-params", keyint, 0);

@@ -49,6 +49,7 @@ int profile_out_alloc(struct profile_out **out, const struct profile_def *def,
     p->in = *in;
     p->video_index = p->audio_index = p->caption_index = -1;
     p->next_video_index = 0;
+    p->last_forced_keyframe = -(int64_t)def->fps;
     p->pkt = av_packet_alloc();
     if (!p->pkt) {
         ret = AVERROR(ENOMEM);
@@ -189,7 +190,12 @@ int profile_out_push_video(struct profile_out *p, AVFrame *canvas, int64_t tick)
             return AVERROR(ENOMEM);
     }
     frame->pts = index;
-    if (p->keyframe_requested) {
+    for (int i = 0; i < p->sink_count; i++)
+        if (sink_poll(p->sinks[i]))
+            profile_out_request_keyframe(p);
+    if (p->keyframe_requested && index - p->last_forced_keyframe >= p->def.fps) {
+        /* One keyframe serves every receiver of the profile: at most one a second. */
+        p->last_forced_keyframe = index;
         frame->pict_type = AV_PICTURE_TYPE_I;
         p->keyframe_requested = 0;
     } else {

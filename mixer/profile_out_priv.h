@@ -20,6 +20,7 @@ struct profile_out {
     struct SwsContext *sws;
     int64_t next_video_index;
     int keyframe_requested;
+    int64_t last_forced_keyframe;
     SwrContext *swr;
     AVAudioFifo *fifo;
     int audio_frame_size;

@@ -37,7 +37,8 @@ int room_alloc(struct room **out, const struct room_config *cfg)
     r->speaker_id = -1;
     r->audio_capacity = cfg->mix_rate / cfg->fps + 2;
     r->mix = av_calloc(r->audio_capacity, sizeof(float));
-    if (!r->mix) {
+    r->minus = av_calloc(r->audio_capacity, sizeof(float));
+    if (!r->mix || !r->minus) {
         ret = AVERROR(ENOMEM);
         goto fail;
     }
@@ -70,6 +71,7 @@ void room_free(struct room **pp)
     layout_engine_free(&r->layout);
     compositor_free(&r->compositor);
     av_free(r->mix);
+    av_free(r->minus);
     av_free(r);
     *pp = NULL;
 }
@@ -90,8 +92,17 @@ struct source *room_source(const struct room *r, int id)
 
 int room_add_source(struct room *r, struct source *s)
 {
+    return room_add_source_id(r, s, r->next_id);
+}
+
+int room_add_source_id(struct room *r, struct source *s, int id)
+{
     struct room_participant *p = NULL;
 
+    if (room_find(r, id)) {
+        source_free(&s);
+        return AVERROR(EEXIST);
+    }
     for (int i = 0; i < r->part_count && !p; i++)
         if (!r->parts[i].src)
             p = &r->parts[i];
@@ -108,7 +119,9 @@ int room_add_source(struct room *r, struct source *s)
         source_free(&s);
         return AVERROR(ENOMEM);
     }
-    s->id = r->next_id++;
+    s->id = id;
+    if (id >= r->next_id)
+        r->next_id = id + 1;
     p->src = s;
     p->level_db = -120;
     amix_vad_init(&p->vad, r->cfg.vad_threshold_db, 0.3);
@@ -118,7 +131,10 @@ int room_add_source(struct room *r, struct source *s)
 /* Frees what a participant holds; its slot becomes free. */
 void room_release_participant(struct room *r, struct room_participant *p)
 {
-    (void)r;
+    if (p->return_audio) {
+        profile_out_finish(p->return_audio, room_time(r));
+        profile_out_free(&p->return_audio);
+    }
     room_video_free_participant(p);
     source_free(&p->src);
     av_freep(&p->audio);
@@ -162,6 +178,24 @@ struct profile_out *room_find_profile(const struct room *r, const char *name)
         if (!strcmp(profile_out_def(r->profiles[i])->name, name))
             return r->profiles[i];
     return NULL;
+}
+
+int room_add_return_audio(struct room *r, int id, struct profile_out *out)
+{
+    struct room_participant *p = room_find(r, id);
+    int ret;
+
+    if (!p || p->return_audio) {
+        profile_out_free(&out);
+        return AVERROR(p ? EEXIST : ENOENT);
+    }
+    if (r->started && (ret = profile_out_start(out)) < 0) {
+        profile_out_free(&out);
+        return ret;
+    }
+    amix_limiter_init(&p->return_limiter, r->cfg.mix_rate, 0.5);
+    p->return_audio = out;
+    return 0;
 }
 
 int room_set_mute(struct room *r, int id, int muted)

@@ -72,6 +72,16 @@ int room_fps(const struct room *r);
  * Returns 0, or AVERROR(ENOENT) for an unknown id. */
 int room_remove_source(struct room *r, int id);
 
+/* Adds a source with an id chosen by the caller (live rooms: the server numbers
+ * participants). Takes ownership. AVERROR(EEXIST) if the id is in use. */
+int room_add_source_id(struct room *r, struct source *s, int id);
+
+/* Gives participant id its own audio output: the mix minus its own voice, encoded
+ * by p (an audio-only profile with the participant's codec and its RTP sink).
+ * Takes ownership of p (also on failure); it is finished and freed with the
+ * participant. */
+int room_add_return_audio(struct room *r, int id, struct profile_out *p);
+
 /* Mutes or unmutes a participant's audio in every mix. */
 int room_set_mute(struct room *r, int id, int muted);
 

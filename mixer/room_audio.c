@@ -7,6 +7,23 @@
 #include "mixer/source.h"
 #include "mixer/timeline.h"
 
+/* Each participant with a return path hears everyone but itself. */
+static void room_audio_mix_minus(struct room *r, int n)
+{
+    for (int i = 0; i < r->part_count; i++) {
+        struct room_participant *p = &r->parts[i];
+
+        if (!p->src || !p->return_audio)
+            continue;
+        if (p->src->has_audio && p->joined)
+            amix_mix_minus(r->minus, r->mix, p->audio, n);
+        else
+            memcpy(r->minus, r->mix, (size_t)n * sizeof(float));
+        amix_limiter_process(&p->return_limiter, r->minus, n);
+        profile_out_push_audio(p->return_audio, r->minus, n);
+    }
+}
+
 int room_audio_tick(struct room *r, int64_t a0, int n)
 {
     const float *inputs[ROOM_MAX_PARTICIPANTS];
@@ -43,6 +60,7 @@ int room_audio_tick(struct room *r, int64_t a0, int n)
         count++;
     }
     amix_sum(r->mix, inputs, count, n);
+    room_audio_mix_minus(r, n);
     amix_limiter_process(&r->limiter, r->mix, n);
     r->speaker_id = layout_speaker_update(&r->speaker, now, ids, levels, active, count);
     for (int i = 0; i < r->profile_count; i++) {

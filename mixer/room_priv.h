@@ -17,6 +17,8 @@ struct room_participant {
     double level_db;
     int speaking;
     int muted;
+    struct profile_out *return_audio;        /* mix-minus output, or NULL */
+    struct amix_limiter return_limiter;
     float *audio;                /* this tick's samples */
     struct AVFrame *placeholder; /* cached placeholder tile */
     struct overlay_box *label;   /* cached name label */
@@ -35,6 +37,7 @@ struct room {
     struct compositor *compositor;
     struct amix_limiter limiter;
     float *mix;                  /* this tick's mix */
+    float *minus;                /* scratch: the mix minus one participant */
     int audio_capacity;          /* samples per buffer */
     struct overlay_box *caption_box;
     char *caption_text;          /* text of caption_box */

@@ -30,6 +30,13 @@ int sink_write(struct sink *s, const AVPacket *pkt, int stream_index)
     return 0;
 }
 
+int sink_poll(struct sink *s)
+{
+    if (!s->opened || s->closed || !s->ops->poll)
+        return 0;
+    return s->ops->poll(s);
+}
+
 int sink_close(struct sink *s)
 {
     int ret = 0;

@@ -19,6 +19,9 @@ struct sink_ops {
     int (*write)(struct sink *s, const AVPacket *pkt, int stream_index);
     /* Finishes the output (trailer, playlist end). */
     int (*close)(struct sink *s);
+    /* Optional, called once per video frame of the profile: reads what the
+     * receiver sent back; returns 1 when it asks for a keyframe. */
+    int (*poll)(struct sink *s);
     void (*free_priv)(void *priv);
 };
 
@@ -41,6 +44,8 @@ int sink_file_alloc(struct sink **out, const char *url, const struct profile_def
 int sink_open(struct sink *s, AVCodecContext *const *encoders, int count);
 int sink_write(struct sink *s, const AVPacket *pkt, int stream_index);
 int sink_close(struct sink *s);
+/* 1 when the sink's receiver asked for a keyframe since the last call. */
+int sink_poll(struct sink *s);
 void sink_free(struct sink **p);
 
 #endif

@@ -97,20 +97,66 @@ struct api_output_cmd {
     int id;
 };
 
+/* The running profile `def`, started on first use. Room thread. */
+static struct profile_out *api_room_profile(struct room *room, const struct profile_def *def,
+                                            const struct profile_out_input *in)
+{
+    struct profile_out *p = room_find_profile(room, def->name);
+
+    if (!p && (profile_out_alloc(&p, def, in) < 0 || room_add_profile(room, p) < 0))
+        return NULL;
+    return room_find_profile(room, def->name);
+}
+
 static void api_cmd_add_output(struct room *room, void *arg)
 {
     struct api_output_cmd *c = arg;
-    struct profile_out *p = room_find_profile(room, c->def.name);
+    struct profile_out *p = api_room_profile(room, &c->def, &c->in);
     struct sink *sink = NULL;
 
-    if (!p) {
-        if (profile_out_alloc(&p, &c->def, &c->in) < 0 || room_add_profile(room, p) < 0)
-            return;
-    }
-    if (sink_file_alloc(&sink, c->url, &c->def) < 0)
+    if (!p || sink_file_alloc(&sink, c->url, &c->def) < 0)
         return;
     sink->id = c->id;
     profile_out_add_sink(p, sink);
+}
+
+struct api_sink_cmd {
+    struct profile_def def;
+    struct profile_out_input in;
+    struct sink *sink;
+};
+
+static void api_cmd_attach_sink(struct room *room, void *arg)
+{
+    struct api_sink_cmd *c = arg;
+    struct profile_out *p = api_room_profile(room, &c->def, &c->in);
+
+    if (p)
+        profile_out_add_sink(p, c->sink);
+    else
+        sink_free(&c->sink);
+    c->sink = NULL;
+}
+
+static void api_sink_cmd_free(void *arg)
+{
+    struct api_sink_cmd *c = arg;
+    sink_free(&c->sink);
+    av_free(c);
+}
+
+int server_room_attach_sink(struct server_room *r, const struct profile_def *def, struct sink *sink)
+{
+    struct api_sink_cmd *c = av_mallocz(sizeof(*c));
+
+    if (!c) {
+        sink_free(&sink);
+        return AVERROR(ENOMEM);
+    }
+    c->def = *def;
+    c->in = (struct profile_out_input){ r->width, r->height, r->fps, 48000, 1 };
+    c->sink = sink;
+    return room_thread_post(r->thread, api_cmd_attach_sink, c, api_sink_cmd_free);
 }
 
 struct api_remove_output_cmd {
@@ -451,6 +497,8 @@ void api_rooms(struct server *s, struct evhttp_request *req, char seg[][128], in
         api_caption(r, req);
     else if (n == 5 && !strcmp(seg[2], "participants") && !strcmp(seg[4], "mute"))
         api_mute(r, req, seg[3]);
+    else if ((n == 3 || n == 4) && !strcmp(seg[2], "participants"))
+        api_participants(s, r, req, seg, n);
     else
         http_reply_error(req, 404, "no such route under /rooms/%s", r->id);
 }

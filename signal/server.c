@@ -10,6 +10,7 @@
 #include "layouts/layout.h"
 #include "mixer/log.h"
 #include "mixer/room_thread.h"
+#include "signal/participant.h"
 #include "signal/server.h"
 
 struct server_room *server_find_room(struct server *s, const char *id)
@@ -27,6 +28,7 @@ void server_room_free(struct server_room **p)
     if (!r)
         return;
     room_thread_stop(&r->thread);
+    participant_delete_all(NULL, r);
     for (int i = 0; i < r->layout_count; i++)
         layout_def_free(&r->layouts[i]);
     av_free(r);
@@ -55,6 +57,7 @@ int server_run(const struct server_config *cfg)
     s->cfg = *cfg;
     s->next_output_id = 1;
     s->next_room_number = 1;
+    s->port_cursor = cfg->rtp_port_min;
     profile_set_init_builtin(&s->profiles);
     if (cfg->profiles_file[0] &&
         profile_set_load_file(&s->profiles, cfg->profiles_file, err, sizeof(err)) < 0) {

@@ -16,11 +16,27 @@ struct evhttp;
 struct evhttp_request;
 struct layout_def;
 struct room_thread;
+struct rtp_endpoint;
+struct sink;
+struct profile_def;
 
 struct server_output {
     int id;
     char profile[32];
     char url[1024];
+};
+
+#define SERVER_MAX_PARTICIPANTS 64
+
+/* What the loop thread keeps of a participant: its endpoints (the room thread
+ * holds its own references) and its video sink's id. */
+struct server_participant {
+    int id;
+    char name[64];
+    char profile[32];            /* video profile it receives, "" if none */
+    int video_sink_id;           /* 0 if none */
+    struct rtp_endpoint *endpoints[2];
+    int endpoint_count;
 };
 
 struct server_room {
@@ -33,6 +49,9 @@ struct server_room {
     int layout_count;
     struct server_output outputs[SERVER_MAX_OUTPUTS];
     int output_count;
+    struct server_participant participants[SERVER_MAX_PARTICIPANTS];
+    int participant_count;
+    int next_participant_id;
 };
 
 struct server {
@@ -43,6 +62,7 @@ struct server {
     struct server_room *rooms[SERVER_MAX_ROOMS];
     int room_count;
     int next_output_id;
+    int port_cursor;             /* where the next RTP port search starts */
     int next_room_number;
     uint64_t http_requests;
 };
@@ -54,6 +74,12 @@ int server_run(const struct server_config *cfg);
 /* Route handlers (api_*.c), called on the loop thread. */
 void api_handle(struct evhttp_request *req, void *server);
 void api_rooms(struct server *s, struct evhttp_request *req, char seg[][128], int n);
+void api_participants(struct server *s, struct server_room *r, struct evhttp_request *req,
+                      char seg[][128], int n);
+
+/* Attaches a sink (ownership passed) to the room's running profile `def`, creating
+ * the profile on the room thread when it is not running yet. Loop thread. */
+int server_room_attach_sink(struct server_room *r, const struct profile_def *def, struct sink *sink);
 struct server_room *server_find_room(struct server *s, const char *id);
 void server_room_free(struct server_room **p);
 

@@ -1,0 +1,304 @@
+/* RTP sender of one stream of a profile to one receiver: packetize, number,
+ * encrypt, send; a send history for NACK; RTCP SR out, PLI/FIR/NACK in. */
+#include <string.h>
+#include <sys/time.h>
+#include <libavcodec/avcodec.h>
+#include <libavutil/mem.h>
+#include <libavutil/random_seed.h>
+#include "codecs/codec.h"
+#include "mixer/log.h"
+#include "mixer/sink.h"
+#include "mixer/sink_rtp.h"
+#include "net/rtcp.h"
+#include "net/rtp.h"
+#include "net/rtp_endpoint.h"
+
+#define SINK_RTP_MTU 1200
+#define SINK_RTP_HISTORY 256
+#define SINK_RTP_BUF (SINK_RTP_MTU + 64 + RTPSEC_MAX_TRAILER)
+#define SINK_RTP_SR_INTERVAL_US 1000000
+
+struct sink_rtp_sent {
+    uint16_t seq;
+    uint16_t len;                /* 0: empty slot */
+    uint8_t data[SINK_RTP_MTU + 64];   /* unencrypted packet */
+};
+
+struct sink_rtp {
+    struct sink_rtp_config cfg;
+    struct rtp_endpoint *ep;
+    struct rtpsec *srtp_out, *srtp_in;
+    int stream_index;
+    AVRational time_base;
+    uint32_t ssrc, ts_offset;
+    uint16_t seq;
+    int first_audio;
+    uint32_t last_ts;
+    uint64_t last_sr_us;
+    uint32_t packet_count, octet_count;
+    int keyframe_wanted;
+    struct sink_rtp_sent *history;   /* video only */
+    struct sink_rtp_stats stats;
+};
+
+static int sink_rtp_send(struct sink_rtp *r, const uint8_t *packet, size_t len)
+{
+    uint8_t buf[SINK_RTP_BUF];
+
+    if (len > SINK_RTP_MTU + 64)
+        return AVERROR(EINVAL);
+    memcpy(buf, packet, len);
+    if (r->srtp_out && rtpsec_protect_rtp(r->srtp_out, buf, &len, sizeof(buf)) < 0)
+        return AVERROR_EXTERNAL;
+    return rtp_endpoint_send_rtp(r->ep, buf, len);
+}
+
+struct sink_rtp_emit {
+    struct sink_rtp *r;
+    uint32_t timestamp;
+};
+
+static int sink_rtp_emit(void *opaque, const uint8_t *payload, size_t len, int marker)
+{
+    struct sink_rtp_emit *e = opaque;
+    struct sink_rtp *r = e->r;
+    struct rtp_header h = { 0 };
+    uint8_t packet[SINK_RTP_MTU + 64];
+    int hlen;
+
+    if (len > SINK_RTP_MTU)
+        return AVERROR(EINVAL);
+    if (r->cfg.type == AVMEDIA_TYPE_AUDIO) {
+        /* RFC 3551: the marker starts a talk spurt; our audio is continuous. */
+        marker = r->first_audio;
+        r->first_audio = 0;
+    }
+    h.marker = marker;
+    h.payload_type = r->cfg.payload_type;
+    h.seq = r->seq++;
+    h.timestamp = e->timestamp;
+    h.ssrc = r->ssrc;
+    hlen = rtp_write_header(packet, sizeof(packet), &h);
+    if (hlen < 0)
+        return hlen;
+    memcpy(packet + hlen, payload, len);
+    if (r->history) {
+        struct sink_rtp_sent *slot = &r->history[h.seq % SINK_RTP_HISTORY];
+        slot->seq = h.seq;
+        slot->len = (uint16_t)(hlen + len);
+        memcpy(slot->data, packet, hlen + len);
+    }
+    r->stats.packets++;
+    r->stats.bytes += hlen + len;
+    r->packet_count++;
+    r->octet_count += (uint32_t)len;
+    sink_rtp_send(r, packet, hlen + len);
+    return 0;
+}
+
+static void sink_rtp_send_sr(struct sink_rtp *r, uint64_t now_us)
+{
+    uint8_t buf[256 + RTPSEC_MAX_TRAILER];
+    struct rtcp_sender_info sr = { 0 };
+    struct timeval tv;
+    uint64_t ntp;
+    int n, m;
+    size_t len;
+
+    gettimeofday(&tv, NULL);
+    ntp = rtcp_ntp_from_unix_us((uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec);
+    sr.ssrc = r->ssrc;
+    sr.ntp_sec = (uint32_t)(ntp >> 32);
+    sr.ntp_frac = (uint32_t)ntp;
+    sr.rtp_timestamp = r->last_ts;
+    sr.packet_count = r->packet_count;
+    sr.octet_count = r->octet_count;
+    n = rtcp_build_sr(buf, 256, &sr, NULL, 0);
+    if (n < 0)
+        return;
+    m = rtcp_build_sdes_cname(buf + n, 256 - (size_t)n, r->ssrc, "tessera");
+    if (m > 0)
+        n += m;
+    len = (size_t)n;
+    if (r->srtp_out && rtpsec_protect_rtcp(r->srtp_out, buf, &len, sizeof(buf)) < 0)
+        return;
+    rtp_endpoint_send_rtcp(r->ep, buf, len);
+    r->last_sr_us = now_us;
+}
+
+static void sink_rtp_retransmit(struct sink_rtp *r, const uint16_t *seqs, int count)
+{
+    for (int i = 0; i < count && r->history; i++) {
+        const struct sink_rtp_sent *slot = &r->history[seqs[i] % SINK_RTP_HISTORY];
+        if (slot->len && slot->seq == seqs[i]) {
+            sink_rtp_send(r, slot->data, slot->len);
+            r->stats.retransmitted++;
+        }
+    }
+}
+
+static int sink_rtp_poll(struct sink *s)
+{
+    struct sink_rtp *r = s->priv;
+    uint8_t buf[1600];
+    uint64_t arrival, now = rtp_endpoint_now_us();
+    int is_rtcp, n, want;
+
+    while ((n = rtp_endpoint_receive(r->ep, buf, sizeof(buf), &is_rtcp, &arrival)) > 0) {
+        struct rtcp_info info;
+        size_t len = (size_t)n;
+
+        if (!is_rtcp)
+            continue;
+        if ((r->srtp_in && rtpsec_unprotect_rtcp(r->srtp_in, buf, &len) < 0) ||
+            rtcp_parse(&info, buf, len) < 0) {
+            r->stats.rtcp_failures++;
+            continue;
+        }
+        if (info.pli || info.fir) {
+            r->stats.plis_received++;
+            r->keyframe_wanted = 1;
+        }
+        if (info.nack_count) {
+            r->stats.nacks_received++;
+            sink_rtp_retransmit(r, info.nacks, info.nack_count);
+        }
+    }
+    if (r->packet_count && now - r->last_sr_us > SINK_RTP_SR_INTERVAL_US)
+        sink_rtp_send_sr(r, now);
+    want = r->keyframe_wanted;
+    r->keyframe_wanted = 0;
+    return want;
+}
+
+static int sink_rtp_open(struct sink *s, AVCodecContext *const *encoders, int count)
+{
+    struct sink_rtp *r = s->priv;
+
+    for (int i = 0; i < count; i++) {
+        if (encoders[i]->codec_type == r->cfg.type) {
+            r->stream_index = i;
+            r->time_base = encoders[i]->time_base;
+            return 0;
+        }
+    }
+    log_error("output %s: the profile has no %s stream", s->url,
+              av_get_media_type_string(r->cfg.type));
+    return AVERROR(EINVAL);
+}
+
+static int sink_rtp_write(struct sink *s, const AVPacket *pkt, int stream_index)
+{
+    struct sink_rtp *r = s->priv;
+    struct sink_rtp_emit e = { r, 0 };
+    int64_t ts;
+
+    if (stream_index != r->stream_index)
+        return 0;
+    ts = av_rescale_q(pkt->pts, r->time_base, (AVRational){ 1, r->cfg.clock_rate });
+    e.timestamp = (uint32_t)ts + r->ts_offset;
+    r->last_ts = e.timestamp;
+    if (r->cfg.type == AVMEDIA_TYPE_AUDIO && sink_rtp_poll(s))
+        r->keyframe_wanted = 1;   /* audio sinks read their RTCP here */
+    return codec_packetize_fmtp(r->cfg.codec, r->cfg.fmtp[0] ? r->cfg.fmtp : NULL, pkt->data,
+                                (size_t)pkt->size, SINK_RTP_MTU, sink_rtp_emit, &e);
+}
+
+static int sink_rtp_close(struct sink *s)
+{
+    struct sink_rtp *r = s->priv;
+    uint8_t buf[64 + RTPSEC_MAX_TRAILER];
+    int n = rtcp_build_sr(buf, 64, &(struct rtcp_sender_info){ .ssrc = r->ssrc }, NULL, 0);
+
+    /* A BYE tells the receiver we are done. */
+    if (n > 0 && n + 8 <= 64) {
+        size_t len;
+        buf[n] = 0x81;
+        buf[n + 1] = 203;
+        buf[n + 2] = 0;
+        buf[n + 3] = 1;
+        buf[n + 4] = (uint8_t)(r->ssrc >> 24);
+        buf[n + 5] = (uint8_t)(r->ssrc >> 16);
+        buf[n + 6] = (uint8_t)(r->ssrc >> 8);
+        buf[n + 7] = (uint8_t)r->ssrc;
+        len = (size_t)n + 8;
+        if (!r->srtp_out || rtpsec_protect_rtcp(r->srtp_out, buf, &len, sizeof(buf)) >= 0)
+            rtp_endpoint_send_rtcp(r->ep, buf, len);
+    }
+    return 0;
+}
+
+static void sink_rtp_free_priv(void *priv)
+{
+    struct sink_rtp *r = priv;
+
+    if (!r)
+        return;
+    rtp_endpoint_unref(&r->ep);
+    rtpsec_free(&r->srtp_out);
+    rtpsec_free(&r->srtp_in);
+    av_free(r->history);
+    av_free(r);
+}
+
+static const struct sink_ops sink_rtp_ops = {
+    .name = "rtp",
+    .open = sink_rtp_open,
+    .write = sink_rtp_write,
+    .close = sink_rtp_close,
+    .poll = sink_rtp_poll,
+    .free_priv = sink_rtp_free_priv,
+};
+
+int sink_rtp_alloc(struct sink **out, const struct sink_rtp_config *cfg)
+{
+    struct sink *s = av_mallocz(sizeof(*s));
+    struct sink_rtp *r = av_mallocz(sizeof(*r));
+    int ret = 0;
+
+    if (!s || !r) {
+        ret = AVERROR(ENOMEM);
+        goto fail;
+    }
+    s->ops = &sink_rtp_ops;
+    s->priv = r;
+    snprintf(s->url, sizeof(s->url), "%s", cfg->url);
+    r->cfg = *cfg;
+    r->ep = rtp_endpoint_ref(cfg->endpoint);
+    r->ssrc = av_get_random_seed();
+    r->ts_offset = av_get_random_seed();
+    r->seq = (uint16_t)av_get_random_seed();
+    r->first_audio = 1;
+    r->stream_index = -1;
+    if (cfg->srtp &&
+        ((ret = rtpsec_alloc(&r->srtp_out, cfg->suite, cfg->key_out, RTPSEC_OUTBOUND)) < 0 ||
+         (ret = rtpsec_alloc(&r->srtp_in, cfg->suite, cfg->key_in, RTPSEC_INBOUND)) < 0))
+        goto fail;
+    if (cfg->type == AVMEDIA_TYPE_VIDEO) {
+        r->history = av_calloc(SINK_RTP_HISTORY, sizeof(*r->history));
+        if (!r->history) {
+            ret = AVERROR(ENOMEM);
+            goto fail;
+        }
+    }
+    *out = s;
+    return 0;
+fail:
+    if (s) {
+        s->priv = NULL;
+        av_free(s);
+    }
+    sink_rtp_free_priv(r);
+    return ret;
+}
+
+void sink_rtp_get_stats(const struct sink *s, struct sink_rtp_stats *st)
+{
+    const struct sink_rtp *r = s->priv;
+
+    if (s->ops != &sink_rtp_ops) {
+        memset(st, 0, sizeof(*st));
+        return;
+    }
+    *st = r->stats;
+}

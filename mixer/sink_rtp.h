@@ -1,0 +1,37 @@
+/* An RTP/SRTP receiver of one stream (video or audio) of a profile: packetizes the
+ * profile's shared encoder output, encrypts it for this receiver and sends it;
+ * keeps a short send history to answer NACKs; reads the receiver's RTCP for
+ * PLI/FIR (a keyframe from the profile's encoder, rate-limited there); sends SR. */
+#ifndef TESSERA_SINK_RTP_H
+#define TESSERA_SINK_RTP_H
+
+#include <stdint.h>
+#include <libavutil/avutil.h>
+#include "net/rtpsec.h"
+
+struct codec_desc;
+struct rtp_endpoint;
+struct sink;
+
+struct sink_rtp_config {
+    struct rtp_endpoint *endpoint;       /* borrowed; the sink takes a reference */
+    enum AVMediaType type;               /* which encoder of the profile it sends */
+    const struct codec_desc *codec;
+    int payload_type;
+    int clock_rate;
+    char fmtp[512];                      /* negotiated (H.264 packetization-mode) */
+    int srtp;
+    enum rtpsec_suite suite;
+    uint8_t key_out[RTPSEC_MASTER_LEN];  /* ours */
+    uint8_t key_in[RTPSEC_MASTER_LEN];   /* the receiver's (its RTCP) */
+    char url[256];                       /* for logs and stats, e.g. "rtp://127.0.0.1:40000" */
+};
+
+struct sink_rtp_stats {
+    uint64_t packets, bytes, nacks_received, retransmitted, plis_received, rtcp_failures;
+};
+
+int sink_rtp_alloc(struct sink **out, const struct sink_rtp_config *cfg);
+void sink_rtp_get_stats(const struct sink *s, struct sink_rtp_stats *st);
+
+#endif

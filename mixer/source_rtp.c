@@ -1,0 +1,400 @@
+/* The RTP source: drain, authenticate, reorder, reassemble, decode, on the room
+ * thread. Audio is resampled into the source FIFO, which is kept under 250 ms so a
+ * sender's clock drift cannot build up delay. A participant that sends RTCP BYE or
+ * nothing for 30 s has ended. */
+#include <string.h>
+#include <libavcodec/avcodec.h>
+#include <libavutil/mem.h>
+#include <libavutil/random_seed.h>
+#include <libswresample/swresample.h>
+#include "codecs/codec.h"
+#include "codecs/telephone_event.h"
+#include "mixer/log.h"
+#include "mixer/source.h"
+#include "mixer/source_rtp.h"
+#include "net/jbuf.h"
+#include "net/rtcp.h"
+#include "net/rtp.h"
+#include "net/rtp_endpoint.h"
+
+#define SOURCE_RTP_PACKET_MAX 1600
+#define SOURCE_RTP_PLI_INTERVAL_US 1000000
+#define SOURCE_RTP_TIMEOUT_US (30 * 1000000ULL)
+#define SOURCE_RTP_FIFO_MAX_MS 250
+
+struct source_rtp_stream {
+    struct source_rtp_stream_config cfg;
+    struct rtp_endpoint *ep;
+    struct rtpsec *srtp_in, *srtp_out;
+    struct jbuf *jb;
+    struct codec_depacketizer *depack;
+    AVCodecContext *dec;
+    AVPacket *pkt;
+    uint32_t ssrc, our_ssrc;
+    int has_ssrc;
+    uint64_t last_pli_us, last_packet_us;
+    int bye;
+    struct source_rtp_stats stats;
+};
+
+struct source_rtp {
+    struct source_rtp_stream video, audio;
+    SwrContext *swr;
+    AVChannelLayout swr_layout;
+    int swr_rate, swr_format;
+    AVFrame *frame;
+    uint64_t started_us;
+};
+
+static const struct source_ops source_rtp_ops;
+
+int source_is_rtp(const struct source *s)
+{
+    return s->ops == &source_rtp_ops;
+}
+
+static int source_rtp_open_decoder(struct source_rtp_stream *st)
+{
+    const AVCodec *enc = avcodec_find_encoder_by_name(st->cfg.codec->encoder_name);
+    const AVCodec *codec = enc ? avcodec_find_decoder(enc->id) : NULL;
+    int ret;
+
+    if (!codec)
+        return AVERROR_DECODER_NOT_FOUND;
+    st->dec = avcodec_alloc_context3(codec);
+    if (!st->dec)
+        return AVERROR(ENOMEM);
+    if (codec->type == AVMEDIA_TYPE_AUDIO) {
+        int rate = st->cfg.clock_rate;
+        if (codec->id == AV_CODEC_ID_ADPCM_G722)
+            rate = 16000;
+        st->dec->sample_rate = rate;
+        av_channel_layout_default(&st->dec->ch_layout, codec->id == AV_CODEC_ID_OPUS ? 2 : 1);
+    } else {
+        st->dec->thread_count = 1;
+    }
+    ret = avcodec_open2(st->dec, codec, NULL);
+    return ret < 0 ? ret : 0;
+}
+
+static int source_rtp_open_stream(struct source_rtp_stream *st, const struct source_rtp_stream_config *cfg,
+                                  int jitter_max_ms)
+{
+    struct jbuf_config jc = { .clock_rate = cfg->clock_rate, .min_delay_ms = 20,
+                              .max_delay_ms = jitter_max_ms, .capacity = 1024 };
+    int ret;
+
+    st->cfg = *cfg;
+    st->ep = rtp_endpoint_ref(cfg->endpoint);
+    st->our_ssrc = (uint32_t)av_get_random_seed();
+    if (cfg->srtp) {
+        if ((ret = rtpsec_alloc(&st->srtp_in, cfg->suite, cfg->key_in, RTPSEC_INBOUND)) < 0 ||
+            (ret = rtpsec_alloc(&st->srtp_out, cfg->suite, cfg->key_out, RTPSEC_OUTBOUND)) < 0)
+            return ret;
+    }
+    if ((ret = jbuf_alloc(&st->jb, &jc)) < 0 ||
+        (ret = codec_depacketizer_alloc(&st->depack, cfg->codec)) < 0 ||
+        (ret = source_rtp_open_decoder(st)) < 0)
+        return ret;
+    st->pkt = av_packet_alloc();
+    return st->pkt ? 0 : AVERROR(ENOMEM);
+}
+
+static void source_rtp_close_stream(struct source_rtp_stream *st)
+{
+    rtp_endpoint_unref(&st->ep);
+    rtpsec_free(&st->srtp_in);
+    rtpsec_free(&st->srtp_out);
+    jbuf_free(&st->jb);
+    codec_depacketizer_free(&st->depack);
+    avcodec_free_context(&st->dec);
+    av_packet_free(&st->pkt);
+}
+
+/* Asks the sender for a keyframe, at most once per second. */
+static void source_rtp_send_pli(struct source_rtp_stream *st, uint64_t now)
+{
+    uint8_t buf[64 + RTPSEC_MAX_TRAILER];
+    size_t len;
+    int n;
+
+    if (!st->has_ssrc || now - st->last_pli_us < SOURCE_RTP_PLI_INTERVAL_US)
+        return;
+    n = rtcp_build_pli(buf, 64, st->our_ssrc, st->ssrc);
+    if (n <= 0)
+        return;
+    len = (size_t)n;
+    if (st->srtp_out && rtpsec_protect_rtcp(st->srtp_out, buf, &len, sizeof(buf)) < 0)
+        return;
+    st->last_pli_us = now;
+    if (rtp_endpoint_send_rtcp(st->ep, buf, len) >= 0)
+        st->stats.plis_sent++;
+}
+
+static void source_rtp_take_rtcp(struct source_rtp_stream *st, uint8_t *buf, size_t len)
+{
+    struct rtcp_info info;
+
+    if (st->srtp_in && rtpsec_unprotect_rtcp(st->srtp_in, buf, &len) < 0) {
+        st->stats.srtp_failures++;
+        return;
+    }
+    if (rtcp_parse(&info, buf, len) < 0) {
+        st->stats.malformed++;
+        return;
+    }
+    if (info.bye)
+        st->bye = 1;
+}
+
+static void source_rtp_take_rtp(struct source *s, struct source_rtp_stream *st, uint8_t *buf,
+                                size_t len, uint64_t arrival)
+{
+    struct rtp_packet pkt;
+
+    if (st->srtp_in && rtpsec_unprotect_rtp(st->srtp_in, buf, &len) < 0) {
+        st->stats.srtp_failures++;
+        if (st->stats.srtp_failures == 1)
+            log_warn("%s: SRTP authentication failed; packets dropped (counted)", s->name);
+        return;
+    }
+    if (rtp_parse(&pkt, buf, len) < 0) {
+        st->stats.malformed++;
+        return;
+    }
+    if (pkt.h.payload_type == st->cfg.dtmf_payload_type) {
+        struct dtmf_event ev;
+        if (dtmf_event_parse(&ev, pkt.payload, pkt.payload_len) > 0 && ev.end)
+            st->stats.dtmf_events++;
+        return;
+    }
+    if (pkt.h.payload_type != st->cfg.payload_type) {
+        st->stats.wrong_payload_type++;
+        return;
+    }
+    if (!st->has_ssrc) {
+        st->ssrc = pkt.h.ssrc;
+        st->has_ssrc = 1;
+    } else if (pkt.h.ssrc != st->ssrc) {
+        st->stats.wrong_ssrc++;
+        return;
+    }
+    st->stats.packets++;
+    st->stats.bytes += len;
+    st->last_packet_us = arrival;
+    jbuf_put(st->jb, &pkt, buf, len, arrival);
+}
+
+/* Takes every queued datagram of the stream's endpoint. */
+static void source_rtp_drain(struct source *s, struct source_rtp_stream *st)
+{
+    uint8_t buf[SOURCE_RTP_PACKET_MAX];
+    uint64_t arrival;
+    int is_rtcp, n;
+
+    while ((n = rtp_endpoint_receive(st->ep, buf, sizeof(buf), &is_rtcp, &arrival)) > 0) {
+        if (is_rtcp)
+            source_rtp_take_rtcp(st, buf, (size_t)n);
+        else
+            source_rtp_take_rtp(s, st, buf, (size_t)n, arrival);
+    }
+}
+
+static int source_rtp_setup_swr(struct source *s, struct source_rtp *r, const AVFrame *f)
+{
+    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+    int ret;
+
+    if (r->swr && r->swr_rate == f->sample_rate && r->swr_format == f->format &&
+        !av_channel_layout_compare(&r->swr_layout, &f->ch_layout))
+        return 0;
+    swr_free(&r->swr);
+    av_channel_layout_uninit(&r->swr_layout);
+    ret = swr_alloc_set_opts2(&r->swr, &mono, AV_SAMPLE_FMT_FLT, s->mix_rate,
+                              (AVChannelLayout *)&f->ch_layout, f->format, f->sample_rate, 0, NULL);
+    if (ret < 0 || (ret = swr_init(r->swr)) < 0)
+        return ret;
+    r->swr_rate = f->sample_rate;
+    r->swr_format = f->format;
+    return av_channel_layout_copy(&r->swr_layout, &f->ch_layout);
+}
+
+static void source_rtp_take_audio(struct source *s, struct source_rtp *r, AVFrame *f)
+{
+    int out_max, got, excess;
+    float *buf;
+
+    if (source_rtp_setup_swr(s, r, f) < 0)
+        return;
+    out_max = swr_get_out_samples(r->swr, f->nb_samples);
+    buf = av_malloc_array(out_max > 0 ? out_max : 1, sizeof(float));
+    if (!buf)
+        return;
+    got = swr_convert(r->swr, (uint8_t **)&buf, out_max, (const uint8_t **)f->extended_data,
+                      f->nb_samples);
+    if (got > 0)
+        av_audio_fifo_write(s->audio, (void **)&buf, got);
+    av_free(buf);
+    s->stats.audio_frames++;
+    /* Keep latency bounded: drop the oldest audio beyond the cap. */
+    excess = av_audio_fifo_size(s->audio) - s->mix_rate * SOURCE_RTP_FIFO_MAX_MS / 1000;
+    if (excess > 0) {
+        av_audio_fifo_drain(s->audio, excess);
+        s->stats.dropped_frames++;
+    }
+}
+
+static void source_rtp_decode(struct source *s, struct source_rtp *r, struct source_rtp_stream *st,
+                              double video_t)
+{
+    int ret = avcodec_send_packet(st->dec, st->pkt);
+
+    if (ret < 0) {
+        s->stats.decode_errors++;
+        return;
+    }
+    while (avcodec_receive_frame(st->dec, r->frame) >= 0) {
+        if (st == &r->video) {
+            if (r->frame->width > SOURCE_MAX_WIDTH || r->frame->height > SOURCE_MAX_HEIGHT) {
+                s->stats.dropped_frames++;
+            } else {
+                av_frame_free(&s->video);
+                s->video = av_frame_clone(r->frame);
+                s->video_time = video_t;
+                s->video_serial++;
+                s->stats.video_frames++;
+            }
+        } else {
+            source_rtp_take_audio(s, r, r->frame);
+        }
+        av_frame_unref(r->frame);
+    }
+}
+
+/* Releases due packets, reassembles and decodes the frames they complete. */
+static void source_rtp_play(struct source *s, struct source_rtp *r, struct source_rtp_stream *st,
+                            uint64_t now, double video_t)
+{
+    const struct jbuf_packet *jp;
+    struct jbuf_stats js;
+
+    while (jbuf_pop(st->jb, now, &jp) == 1) {
+        int got = codec_depacketizer_push(st->depack, jp->payload, jp->payload_len, jp->h.timestamp,
+                                          jp->h.marker, jp->lost_before, st->pkt);
+        if (got == 1) {
+            source_rtp_decode(s, r, st, video_t);
+            av_packet_unref(st->pkt);
+        }
+    }
+    if (st == &r->video && st->has_ssrc &&
+        (codec_depacketizer_needs_keyframe(st->depack) || !s->video))
+        source_rtp_send_pli(st, now);
+    jbuf_get_stats(st->jb, &js);
+    st->stats.lost = js.lost;
+    st->stats.late = js.late;
+    st->stats.jitter_ms = js.jitter_ms;
+    st->stats.frames_broken = (uint64_t)codec_depacketizer_broken_frames(st->depack);
+}
+
+static int source_rtp_advance(struct source *s, double video_t, int64_t audio_until)
+{
+    struct source_rtp *r = s->priv;
+    uint64_t now = rtp_endpoint_now_us();
+    uint64_t last = 0;
+    int bye = 0;
+
+    (void)audio_until;
+    for (int i = 0; i < 2; i++) {
+        struct source_rtp_stream *st = i ? &r->audio : &r->video;
+        if (!st->ep)
+            continue;
+        source_rtp_drain(s, st);
+        source_rtp_play(s, r, st, now, video_t);
+        if (st->last_packet_us > last)
+            last = st->last_packet_us;
+        bye |= st->bye;
+    }
+    if (bye || now - (last ? last : r->started_us) > SOURCE_RTP_TIMEOUT_US) {
+        if (!s->ended)
+            log_info("%s: %s", s->name, bye ? "sent RTCP BYE; leaves" : "no media for 30 s; leaves");
+        s->ended = 1;
+    }
+    return 0;
+}
+
+static void source_rtp_free_priv(void *priv)
+{
+    struct source_rtp *r = priv;
+
+    if (!r)
+        return;
+    source_rtp_close_stream(&r->video);
+    source_rtp_close_stream(&r->audio);
+    swr_free(&r->swr);
+    av_channel_layout_uninit(&r->swr_layout);
+    av_frame_free(&r->frame);
+    av_free(r);
+}
+
+static const struct source_ops source_rtp_ops = {
+    .name = "rtp",
+    .advance = source_rtp_advance,
+    .free_priv = source_rtp_free_priv,
+};
+
+int source_rtp_alloc(struct source **out, const struct source_rtp_stream_config *video,
+                     const struct source_rtp_stream_config *audio, int mix_rate, int jitter_max_ms)
+{
+    struct source *s = av_mallocz(sizeof(*s));
+    struct source_rtp *r = av_mallocz(sizeof(*r));
+    int ret = 0;
+
+    if (!s || !r) {
+        av_free(s);
+        av_free(r);
+        return AVERROR(ENOMEM);
+    }
+    s->ops = &source_rtp_ops;
+    s->priv = r;
+    s->mix_rate = mix_rate;
+    r->started_us = rtp_endpoint_now_us();
+    r->frame = av_frame_alloc();
+    if (!r->frame) {
+        ret = AVERROR(ENOMEM);
+        goto fail;
+    }
+    if (video && video->codec) {
+        if ((ret = source_rtp_open_stream(&r->video, video, jitter_max_ms)) < 0)
+            goto fail;
+        s->has_video = 1;
+    }
+    if (audio && audio->codec) {
+        if ((ret = source_rtp_open_stream(&r->audio, audio, jitter_max_ms)) < 0)
+            goto fail;
+        s->audio = av_audio_fifo_alloc(AV_SAMPLE_FMT_FLT, 1, mix_rate / 2);
+        if (!s->audio) {
+            ret = AVERROR(ENOMEM);
+            goto fail;
+        }
+        s->has_audio = 1;
+    }
+    *out = s;
+    return 0;
+fail:
+    log_error("RTP participant: cannot set up its streams: %s", av_err2str(ret));
+    source_free(&s);
+    return ret;
+}
+
+void source_rtp_get_stats(const struct source *s, struct source_rtp_stats *video,
+                          struct source_rtp_stats *audio)
+{
+    const struct source_rtp *r = s->priv;
+
+    memset(video, 0, sizeof(*video));
+    memset(audio, 0, sizeof(*audio));
+    if (!source_is_rtp(s))
+        return;
+    *video = r->video.stats;
+    *audio = r->audio.stats;
+}
