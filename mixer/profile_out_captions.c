@@ -108,6 +108,8 @@ int profile_out_push_caption(struct profile_out *p, double start, double end, co
     p->pkt->size = size;
     p->pkt->pts = p->pkt->dts = (int64_t)(start * 1000);
     p->pkt->duration = (int64_t)((end - start) * 1000);
+    if (end > p->caption_end)
+        p->caption_end = end;
     p->pkt->flags = AV_PKT_FLAG_KEY;
     for (int i = 0; i < p->sink_count; i++)
         sink_write(p->sinks[i], p->pkt, p->caption_index);
@@ -128,6 +130,9 @@ void profile_out_end_captions(struct profile_out *p, double end_time)
 
     if (p->caption_index < 0 || p->stats.captions == 0)
         return;
+    /* Never before a cue's end: the MP4 muxer needs non-decreasing sample times. */
+    if (end_time < p->caption_end)
+        end_time = p->caption_end;
     p->pkt->data = empty;
     p->pkt->size = sizeof(empty);
     p->pkt->pts = p->pkt->dts = (int64_t)(end_time * 1000);

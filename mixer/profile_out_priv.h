@@ -21,6 +21,7 @@ struct profile_out {
     int64_t next_video_index;
     int keyframe_requested;
     int64_t last_forced_keyframe;
+    double caption_end;          /* latest end of a caption sent */
     SwrContext *swr;
     AVAudioFifo *fifo;
     int audio_frame_size;

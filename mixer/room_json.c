@@ -8,8 +8,39 @@
 #include "mixer/room_priv.h"
 #include "mixer/sink.h"
 #include "mixer/source.h"
+#include "mixer/source_rtp.h"
+
+static json_t *room_json_participant_base(const struct room_participant *p);
+
+static json_t *room_json_rtp_stream(const struct source_rtp_stats *st)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I}",
+                     "packets", (json_int_t)st->packets, "bytes", (json_int_t)st->bytes,
+                     "lost", (json_int_t)st->lost, "late", (json_int_t)st->late,
+                     "frames_broken", (json_int_t)st->frames_broken, "jitter_ms", st->jitter_ms,
+                     "plis_sent", (json_int_t)st->plis_sent,
+                     "srtp_failures", (json_int_t)st->srtp_failures,
+                     "malformed", (json_int_t)st->malformed,
+                     "wrong_payload_type", (json_int_t)st->wrong_payload_type,
+                     "wrong_ssrc", (json_int_t)st->wrong_ssrc);
+}
 
 static json_t *room_json_participant(const struct room_participant *p)
+{
+    const struct source *s = p->src;
+    json_t *obj = room_json_participant_base(p);
+    struct source_rtp_stats v, a;
+
+    if (obj && source_is_rtp(s)) {
+        source_rtp_get_stats(s, &v, &a);
+        json_object_set_new(obj, "srtp_failures", json_integer((json_int_t)(v.srtp_failures + a.srtp_failures)));
+        json_object_set_new(obj, "rtp", json_pack("{s:o, s:o}", "video", room_json_rtp_stream(&v),
+                                                  "audio", room_json_rtp_stream(&a)));
+    }
+    return obj;
+}
+
+static json_t *room_json_participant_base(const struct room_participant *p)
 {
     const struct source *s = p->src;
 

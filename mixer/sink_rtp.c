@@ -38,6 +38,8 @@ struct sink_rtp {
     uint32_t packet_count, octet_count;
     int keyframe_wanted;
     struct sink_rtp_sent *history;   /* video only */
+    uint8_t *parameter_sets;         /* H.264 SPS/PPS (Annex B) sent before each keyframe */
+    int parameter_sets_len;
     struct sink_rtp_stats stats;
 };
 
@@ -176,11 +178,19 @@ static int sink_rtp_open(struct sink *s, AVCodecContext *const *encoders, int co
     struct sink_rtp *r = s->priv;
 
     for (int i = 0; i < count; i++) {
-        if (encoders[i]->codec_type == r->cfg.type) {
-            r->stream_index = i;
-            r->time_base = encoders[i]->time_base;
-            return 0;
+        const AVCodecContext *enc = encoders[i];
+        if (enc->codec_type != r->cfg.type)
+            continue;
+        r->stream_index = i;
+        r->time_base = enc->time_base;
+        /* With global headers the encoder keeps SPS/PPS out of the stream; RTP
+         * receivers need them in band, so they go before every keyframe. */
+        if (enc->codec_id == AV_CODEC_ID_H264 && enc->extradata_size > 4 &&
+            !enc->extradata[0] && !enc->extradata[1]) {
+            r->parameter_sets = av_memdup(enc->extradata, enc->extradata_size);
+            r->parameter_sets_len = r->parameter_sets ? enc->extradata_size : 0;
         }
+        return 0;
     }
     log_error("output %s: the profile has no %s stream", s->url,
               av_get_media_type_string(r->cfg.type));
@@ -200,6 +210,19 @@ static int sink_rtp_write(struct sink *s, const AVPacket *pkt, int stream_index)
     r->last_ts = e.timestamp;
     if (r->cfg.type == AVMEDIA_TYPE_AUDIO && sink_rtp_poll(s))
         r->keyframe_wanted = 1;   /* audio sinks read their RTCP here */
+    if (r->parameter_sets && (pkt->flags & AV_PKT_FLAG_KEY)) {
+        size_t len = (size_t)r->parameter_sets_len + (size_t)pkt->size;
+        uint8_t *frame = av_malloc(len);
+        int ret;
+        if (!frame)
+            return AVERROR(ENOMEM);
+        memcpy(frame, r->parameter_sets, (size_t)r->parameter_sets_len);
+        memcpy(frame + r->parameter_sets_len, pkt->data, (size_t)pkt->size);
+        ret = codec_packetize_fmtp(r->cfg.codec, r->cfg.fmtp[0] ? r->cfg.fmtp : NULL, frame, len,
+                                   SINK_RTP_MTU, sink_rtp_emit, &e);
+        av_free(frame);
+        return ret;
+    }
     return codec_packetize_fmtp(r->cfg.codec, r->cfg.fmtp[0] ? r->cfg.fmtp : NULL, pkt->data,
                                 (size_t)pkt->size, SINK_RTP_MTU, sink_rtp_emit, &e);
 }
@@ -238,6 +261,7 @@ static void sink_rtp_free_priv(void *priv)
     rtpsec_free(&r->srtp_out);
     rtpsec_free(&r->srtp_in);
     av_free(r->history);
+    av_free(r->parameter_sets);
     av_free(r);
 }
 

@@ -314,7 +314,8 @@ static int source_rtp_advance(struct source *s, double video_t, int64_t audio_un
             last = st->last_packet_us;
         bye |= st->bye;
     }
-    if (bye || now - (last ? last : r->started_us) > SOURCE_RTP_TIMEOUT_US) {
+    now = rtp_endpoint_now_us();
+    if (bye || (int64_t)(now - (last > r->started_us ? last : r->started_us)) > (int64_t)SOURCE_RTP_TIMEOUT_US) {
         if (!s->ended)
             log_info("%s: %s", s->name, bye ? "sent RTCP BYE; leaves" : "no media for 30 s; leaves");
         s->ended = 1;

@@ -13,6 +13,7 @@
 #include "mixer/room_thread.h"
 #include "mixer/sink.h"
 #include "signal/http.h"
+#include "signal/output_rtp.h"
 #include "signal/server.h"
 
 static const char *api_layouts_dir(void)
@@ -209,17 +210,49 @@ static void api_cmd_mute(struct room *room, void *arg)
 
 /* --- handlers --- */
 
+/* An RTP receiver described by its SDP; the answer goes into reply. */
+static int api_add_rtp_output(struct server *s, struct server_room *r, const struct profile_def *def,
+                              const char *sdp, json_t *reply, struct evhttp_request *req)
+{
+    struct server_output *o = &r->outputs[r->output_count];
+    char *answer = av_malloc(8192);
+    char err[1024] = "";
+    int ret;
+
+    if (!answer) {
+        http_reply_error(req, 500, "out of memory");
+        return -1;
+    }
+    memset(o, 0, sizeof(*o));
+    o->id = s->next_output_id++;
+    snprintf(o->profile, sizeof(o->profile), "%s", def->name);
+    ret = output_rtp_create(s, r, def, sdp, o, answer, 8192, err, sizeof(err));
+    if (ret < 0) {
+        http_reply_error(req, 400, "%s", err);
+        av_free(answer);
+        return -1;
+    }
+    r->output_count++;
+    if (reply)
+        json_object_set_new(reply, "sdp", json_string(answer));
+    av_free(answer);
+    return o->id;
+}
+
 static int api_add_output(struct server *s, struct server_room *r, json_t *obj,
-                          struct evhttp_request *req)
+                          struct evhttp_request *req, json_t *reply)
 {
     const char *profile = json_string_value(json_object_get(obj, "profile"));
     const char *url = json_string_value(json_object_get(obj, "url"));
+    const char *sdp = json_string_value(json_object_get(obj, "sdp"));
     const struct profile_def *def = profile ? profile_set_find(&s->profiles, profile) : NULL;
     struct api_output_cmd *c;
     struct server_output *o;
 
+    if (def && sdp && r->output_count < SERVER_MAX_OUTPUTS)
+        return api_add_rtp_output(s, r, def, sdp, reply, req);
     if (!def || !url || !*url || strlen(url) >= sizeof(c->url)) {
-        http_reply_error(req, 400, "an output needs a known \"profile\" and a \"url\"%s%s",
+        http_reply_error(req, 400, "an output needs a known \"profile\" and a \"url\" or an \"sdp\"%s%s",
                          profile && !def ? "; unknown profile " : "", profile && !def ? profile : "");
         return -1;
     }
@@ -252,6 +285,7 @@ static int api_add_output(struct server *s, struct server_room *r, json_t *obj,
     }
     c->id = s->next_output_id++;
     o = &r->outputs[r->output_count++];
+    memset(o, 0, sizeof(*o));
     o->id = c->id;
     snprintf(o->profile, sizeof(o->profile), "%s", def->name);
     snprintf(o->url, sizeof(o->url), "%s", c->url);
@@ -316,7 +350,7 @@ static void api_create_room(struct server *s, struct evhttp_request *req)
     }
     outputs = json_object_get(body, "outputs");
     json_array_foreach(outputs, i, output) {
-        if (api_add_output(s, r, output, req) < 0)
+        if (api_add_output(s, r, output, req, NULL) < 0)
             goto done;
     }
     s->rooms[s->room_count++] = r;
@@ -356,29 +390,42 @@ static void api_outputs(struct server *s, struct server_room *r, struct evhttp_r
 
     if (n == 3 && method == EVHTTP_REQ_POST) {
         json_t *body = http_read_json(req);
+        json_t *reply = json_object();
         int id;
-        if (!body)
+        if (!body) {
+            json_decref(reply);
             return;
-        id = api_add_output(s, r, body, req);
+        }
+        id = api_add_output(s, r, body, req, reply);
         json_decref(body);
-        if (id >= 0)
-            http_reply_json(req, 201, json_pack("{s:i}", "id", id));
+        if (id >= 0) {
+            json_object_set_new(reply, "id", json_integer(id));
+            http_reply_json(req, 201, reply);
+        } else {
+            json_decref(reply);
+        }
         return;
     }
     if (n == 4 && method == EVHTTP_REQ_DELETE) {
         int id = atoi(seg[3]);
         for (int i = 0; i < r->output_count; i++) {
-            struct api_remove_output_cmd *c;
-            if (r->outputs[i].id != id)
+            struct server_output *o = &r->outputs[i];
+            int ids[2] = { id, 0 };
+            if (o->id != id)
                 continue;
-            c = av_mallocz(sizeof(*c));
-            if (!c) {
-                http_reply_error(req, 500, "out of memory");
-                return;
+            if (o->endpoint_count) {
+                ids[0] = o->sink_ids[0];
+                ids[1] = o->endpoint_count > 1 ? o->sink_ids[1] : 0;
             }
-            c->id = id;
-            snprintf(c->profile, sizeof(c->profile), "%s", r->outputs[i].profile);
-            room_thread_post(r->thread, api_cmd_remove_output, c, av_free);
+            for (int k = 0; k < 2 && ids[k]; k++) {
+                struct api_remove_output_cmd *c = av_mallocz(sizeof(*c));
+                if (!c)
+                    continue;
+                c->id = ids[k];
+                snprintf(c->profile, sizeof(c->profile), "%s", o->profile);
+                room_thread_post(r->thread, api_cmd_remove_output, c, av_free);
+            }
+            output_rtp_release(o);
             memmove(r->outputs + i, r->outputs + i + 1,
                     (size_t)(r->output_count - i - 1) * sizeof(r->outputs[0]));
             r->output_count--;

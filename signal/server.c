@@ -10,6 +10,7 @@
 #include "layouts/layout.h"
 #include "mixer/log.h"
 #include "mixer/room_thread.h"
+#include "signal/output_rtp.h"
 #include "signal/participant.h"
 #include "signal/server.h"
 
@@ -29,6 +30,8 @@ void server_room_free(struct server_room **p)
         return;
     room_thread_stop(&r->thread);
     participant_delete_all(NULL, r);
+    for (int i = 0; i < r->output_count; i++)
+        output_rtp_release(&r->outputs[i]);
     for (int i = 0; i < r->layout_count; i++)
         layout_def_free(&r->layouts[i]);
     av_free(r);

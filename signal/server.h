@@ -24,6 +24,10 @@ struct server_output {
     int id;
     char profile[32];
     char url[1024];
+    /* RTP receivers: the endpoints and sink ids (one per m= line). */
+    struct rtp_endpoint *endpoints[2];
+    int sink_ids[2];
+    int endpoint_count;
 };
 
 #define SERVER_MAX_PARTICIPANTS 64

@@ -15,8 +15,10 @@ import lib                      # noqa: E402
 import tests_cli                # noqa: E402
 import tests_picture            # noqa: E402
 import tests_profiles           # noqa: E402
+import tests_serve              # noqa: E402
 
-TESTS = tests_cli.TESTS[:2] + tests_profiles.TESTS + tests_picture.TESTS + tests_cli.TESTS[2:]
+TESTS = (tests_cli.TESTS[:2] + tests_profiles.TESTS + tests_picture.TESTS + tests_cli.TESTS[2:] +
+         tests_serve.TESTS)
 
 
 def select(args):

@@ -1,0 +1,182 @@
+"""Integration tests of `tessera serve`: real ffmpeg peers send participants over
+RTP and SRTP, another ffmpeg receives the `low` profile over RTP/SRTP; the picture
+and the tones are checked as for `tessera mix`; API errors and auth."""
+import time
+
+import lib
+import serve
+from lib import RED, GREEN, grab_frame, layout_tiles, tile_centre, assert_colour, decode_audio, goertzel_db
+
+
+def check_grid2_low(path, ctx, t):
+    f = grab_frame(path, t, ctx.dir)
+    if (f.w, f.h) != (320, 180):
+        raise AssertionError("low profile is %dx%d, expected 320x180" % (f.w, f.h))
+    a, b = layout_tiles("grid", 2, 320, 180)[:2]
+    assert_colour(f, *tile_centre(a), RED, "slot 0 (RTP sender, red)", tol=35)
+    assert_colour(f, *tile_centre(b), GREEN, "slot 1 (SRTP sender, green)", tol=35)
+
+
+def run_room(ctx, srv, receiver_key=None):
+    """Two senders (RTP red/440 Hz, SRTP green/620 Hz) and one low receiver."""
+    srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+    base = serve.free_port_block(12)
+    key_b = serve.new_key()
+    ra = srv.ok("POST", "/rooms/r1/participants", {"name": "Rouge", "sdp": serve.sender_offer(base, base + 2)})
+    rb = srv.ok("POST", "/rooms/r1/participants",
+                {"name": "Vert", "sdp": serve.sender_offer(base + 4, base + 6, key=key_b)})
+    va, aa, _ = serve.answer_ports(ra["sdp"])
+    vb, ab, keys_b = serve.answer_ports(rb["sdp"])
+    if "RTP/SAVP" not in rb["sdp"] or "video" not in keys_b:
+        raise AssertionError("SRTP offer answered without RTP/SAVP + a=crypto:\n%s" % rb["sdp"])
+    rx = serve.receiver_sdp(base + 8, base + 10, key=receiver_key)
+    recv = serve.start_receiver(ctx, rx, "rx", 6)
+    time.sleep(0.3)
+    out = srv.ok("POST", "/rooms/r1/outputs", {"profile": "low", "sdp": rx})
+    if "sdp" not in out:
+        raise AssertionError("RTP output answered without an SDP: %s" % out)
+    sa = serve.start_sender(ctx, "a", RED, 440, 8, va, aa, base + 20)
+    sb = serve.start_sender(ctx, "b", GREEN, 620, 8, vb, ab, base + 24, key=key_b)
+    serve.wait(recv, 30, "ffmpeg receiver")
+    state = srv.ok("GET", "/rooms/r1")
+    serve.wait(sa, 30, "ffmpeg sender a")
+    serve.wait(sb, 30, "ffmpeg sender b")
+    return state
+
+
+def test_serve_rtp_and_srtp(ctx):
+    srv = serve.Server(ctx)
+    try:
+        state = run_room(ctx, srv)
+        names = sorted(p["name"] for p in state["state"]["participants"])
+        if names != ["Rouge", "Vert"]:
+            raise AssertionError("room state lists %s, expected Rouge and Vert" % names)
+        for p in state["state"]["participants"]:
+            if p["video_frames"] < 25 or p["audio_frames"] < 50:
+                raise AssertionError("participant %s decoded too little: %s" % (p["name"], p))
+        path = ctx.path("rx.mkv")
+        lib.decode_ok(path)
+        check_grid2_low(path, ctx, 4.0)
+        a = decode_audio(path, 16000)
+        for freq, who in ((440, "RTP sender"), (620, "SRTP sender")):
+            lv, ref = goertzel_db(a, 16000, freq, 3.0, 1.0), goertzel_db(a, 16000, 300, 3.0, 1.0)
+            if lv < ref + 20:
+                raise AssertionError("%s's %d Hz is %.1f dB in the received mix (reference %.1f)"
+                                     % (who, freq, lv, ref))
+    finally:
+        srv.stop()
+
+
+def test_serve_srtp_receiver(ctx):
+    """The low profile to an SRTP receiver (ffmpeg decrypts with its SDES key)."""
+    srv = serve.Server(ctx)
+    try:
+        run_room(ctx, srv, receiver_key=serve.new_key())
+        path = ctx.path("rx.mkv")
+        lib.decode_ok(path)
+        check_grid2_low(path, ctx, 4.0)
+    finally:
+        srv.stop()
+
+
+def test_serve_wrong_srtp_key(ctx):
+    """A sender encrypting with a key other than the one it announced: every packet
+    fails authentication, is counted and never decoded; the room keeps running."""
+    srv = serve.Server(ctx)
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        base = serve.free_port_block(8)
+        r = srv.ok("POST", "/rooms/r1/participants",
+                   {"name": "Intrus", "sdp": serve.sender_offer(base, base + 2, key=serve.new_key())})
+        v, a, _ = serve.answer_ports(r["sdp"])
+        s = serve.start_sender(ctx, "bad", RED, 440, 2, v, a, base + 4, key=serve.new_key())
+        serve.wait(s, 20, "ffmpeg sender")
+        time.sleep(0.5)
+        st = srv.ok("GET", "/rooms/r1")["state"]
+        p = [x for x in st["participants"] if x["name"] == "Intrus"]
+        if not p or p[0]["video_frames"] or p[0]["audio_frames"]:
+            raise AssertionError("packets with the wrong SRTP key were decoded: %s" % p)
+        if p[0].get("srtp_failures", 0) < 20:
+            raise AssertionError("SRTP failures not counted: %s" % p[0])
+        if st["media_time"] < 2:
+            raise AssertionError("room stopped ticking: %s" % st)
+    finally:
+        srv.stop()
+
+
+def test_serve_api_errors(ctx):
+    srv = serve.Server(ctx, token="s3cret")
+    try:
+        code, reply, _ = srv.call("GET", "/rooms", token="")
+        if code != 401:
+            raise AssertionError("no token: %d %s, expected 401" % (code, reply))
+        code, reply, _ = srv.call("GET", "/rooms", token="wrong")
+        if code != 401:
+            raise AssertionError("wrong token: %d, expected 401" % code)
+        if srv.call("GET", "/health", token="")[0] != 200:
+            raise AssertionError("/health needs no token")
+        code, reply, _ = srv.call("POST", "/rooms", raw="{not json")
+        if code != 400 or "JSON" not in str(reply):
+            raise AssertionError("malformed JSON: %d %s, expected 400 naming JSON" % (code, reply))
+        code, reply, _ = srv.call("GET", "/rooms/nope")
+        if code != 404:
+            raise AssertionError("unknown room: %d, expected 404" % code)
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        code, reply, _ = srv.call("POST", "/rooms", {"id": "r1"})
+        if code != 409:
+            raise AssertionError("duplicate room: %d, expected 409" % code)
+        code, reply, _ = srv.call("POST", "/rooms/r1/participants", {"sdp": "v=0\r\nm=video x RTP/AVP 96\r\n"})
+        if code != 400 or "line" not in str(reply):
+            raise AssertionError("malformed SDP: %d %s, expected 400 naming the line" % (code, reply))
+        offer = serve.sender_offer(5000, 5002).replace("H264/90000", "MP4V-ES/90000").replace("opus/48000/2", "AMR/8000")
+        code, reply, _ = srv.call("POST", "/rooms/r1/participants", {"sdp": offer})
+        if code != 400 or "codec" not in str(reply):
+            raise AssertionError("no common codec: %d %s, expected 400 naming the codec" % (code, reply))
+        code, reply, _ = srv.call("POST", "/rooms/r1/layout", {"layout": "nonsense"})
+        if code != 400 or "nonsense" not in str(reply):
+            raise AssertionError("unknown layout: %d %s" % (code, reply))
+        srv.ok("POST", "/rooms/r1/layout", {"layout": "speaker"})
+        srv.ok("POST", "/rooms/r1/captions", {"speaker": "Alice", "text": "Bonjour à tous", "final": True})
+        code, reply, _ = srv.call("POST", "/rooms/r1/outputs", {"profile": "nope", "url": "x.mkv"})
+        if code != 400:
+            raise AssertionError("unknown profile: %d, expected 400" % code)
+        code, reply, _ = srv.call("GET", "/metrics")
+        if code != 200 or "tessera_rooms 1" not in reply:
+            raise AssertionError("metrics: %d %s" % (code, reply))
+        srv.ok("DELETE", "/rooms/r1")
+        if srv.call("GET", "/rooms/r1")[0] != 404:
+            raise AssertionError("deleted room still there")
+    finally:
+        srv.stop()
+
+
+def test_serve_recording_on_sigint(ctx):
+    """A live recording attached by the API is finished cleanly on SIGINT, with the
+    live caption posted as its subtitle track."""
+    srv = serve.Server(ctx)
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1", "outputs": [{"profile": "record", "url": "live.mp4"}]})
+        time.sleep(1.0)
+        srv.ok("POST", "/rooms/r1/captions", {"speaker": "Alice", "text": "Bonjour à tous", "final": True})
+        time.sleep(1.5)
+    finally:
+        srv.stop()
+    path = ctx.path("live.mp4")
+    info = lib.probe(path)
+    kinds = sorted(s["codec_type"] for s in info["streams"])
+    if kinds != ["audio", "subtitle", "video"]:
+        raise AssertionError("live recording streams: %s" % kinds)
+    if float(info["format"]["duration"]) < 2.0:
+        raise AssertionError("live recording only %s s" % info["format"]["duration"])
+    res = lib.run(["ffmpeg", "-v", "error", "-i", path, "-map", "0:s", "-f", "srt", "-"])
+    if "Alice: Bonjour à tous" not in res.stdout:
+        raise AssertionError("caption not in the recording's subtitle track: %r" % res.stdout)
+
+
+TESTS = [
+    ("serve_api_errors", test_serve_api_errors),
+    ("serve_rtp_and_srtp", test_serve_rtp_and_srtp),
+    ("serve_srtp_receiver", test_serve_srtp_receiver),
+    ("serve_wrong_srtp_key", test_serve_wrong_srtp_key),
+    ("serve_recording_on_sigint", test_serve_recording_on_sigint),
+]
