@@ -79,7 +79,7 @@ fuzz: deps
 	@for t in $(FUZZ_TARGETS); do \
 	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	    $(SAN_ENV) build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        build-fuzz/corpus_$$t > build-fuzz/fuzz_$$t.log 2>&1 || \
+	        build-fuzz/corpus_$$t $$(ls -d tests/fuzz/seeds_$$t 2>/dev/null) > build-fuzz/fuzz_$$t.log 2>&1 || \
 	        { tail -40 build-fuzz/fuzz_$$t.log; echo "fuzz_$$t FAILED"; exit 1; }; \
 	    grep -E "stat::number_of_executed_units|Done" build-fuzz/fuzz_$$t.log; done
 
