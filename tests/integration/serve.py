@@ -149,12 +149,15 @@ def new_key():
 
 
 def start_sender(ctx, name, colour, freq, seconds, video_dst, audio_dst, local_base, key=None,
-                 size="640x360"):
-    """ffmpeg sending a flat colour + a tone in real time to tessera's ports."""
+                 size="640x360", moving=False):
+    """ffmpeg sending a flat colour (or, with moving, testsrc2, which changes every
+    frame) + a tone in real time to tessera's ports."""
     scheme = "srtp" if key else "rtp"
     srtp = ["-srtp_out_suite", "AES_CM_128_HMAC_SHA1_80", "-srtp_out_params", key] if key else []
+    video = ("testsrc2=s=%s:r=25:d=%s" % (size, seconds) if moving else
+             "color=c=0x%02X%02X%02X:s=%s:r=25:d=%s" % (colour + (size, seconds)))
     argv = ["ffmpeg", "-v", "error", "-re",
-            "-f", "lavfi", "-i", "color=c=0x%02X%02X%02X:s=%s:r=25:d=%s" % (colour + (size, seconds)),
+            "-f", "lavfi", "-i", video,
             "-f", "lavfi", "-i", "sine=frequency=%d:sample_rate=48000:duration=%s" % (freq, seconds),
             "-map", "0:v", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25",
             "-pix_fmt", "yuv420p"] + srtp + ["-f", "rtp", "-payload_type", "96",

@@ -1,11 +1,21 @@
 """Integration tests of `tessera serve`: real ffmpeg peers send participants over
 RTP and SRTP, another ffmpeg receives the `low` profile over RTP/SRTP; the picture
 and the tones are checked as for `tessera mix`; API errors and auth."""
+import operator
+import os
+import random
+import socket
+import struct
+import subprocess
+import sys
 import time
 
 import lib
 import serve
 from lib import RED, GREEN, grab_frame, layout_tiles, tile_centre, assert_colour, decode_audio, goertzel_db
+
+sys.path.insert(0, os.path.join(lib.ROOT, "tests", "tools"))
+import udp_relay                # noqa: E402
 
 
 def check_grid2_low(path, ctx, t):
