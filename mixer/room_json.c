@@ -14,7 +14,8 @@ static json_t *room_json_participant_base(const struct room_participant *p);
 
 static json_t *room_json_rtp_stream(const struct source_rtp_stats *st)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I}",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I}",
+                     "nacks_sent", (json_int_t)st->nacks_sent,
                      "packets", (json_int_t)st->packets, "bytes", (json_int_t)st->bytes,
                      "lost", (json_int_t)st->lost, "late", (json_int_t)st->late,
                      "frames_broken", (json_int_t)st->frames_broken, "jitter_ms", st->jitter_ms,

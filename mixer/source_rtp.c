@@ -21,6 +21,8 @@
 #define SOURCE_RTP_PLI_INTERVAL_US 1000000
 #define SOURCE_RTP_TIMEOUT_US (30 * 1000000ULL)
 #define SOURCE_RTP_FIFO_MAX_MS 250
+#define SOURCE_RTP_RR_INTERVAL_US 1000000
+#define SOURCE_RTP_NACK_MAX 64
 
 struct source_rtp_stream {
     struct source_rtp_stream_config cfg;
@@ -32,7 +34,9 @@ struct source_rtp_stream {
     AVPacket *pkt;
     uint32_t ssrc, our_ssrc;
     int has_ssrc;
-    uint64_t last_pli_us, last_packet_us;
+    uint64_t last_pli_us, last_packet_us, last_rr_us;
+    uint16_t last_nacked;                /* highest sequence number already NACKed */
+    int nacked_any;
     int bye;
     struct source_rtp_stats stats;
 };
@@ -109,6 +113,62 @@ static void source_rtp_close_stream(struct source_rtp_stream *st)
     codec_depacketizer_free(&st->depack);
     avcodec_free_context(&st->dec);
     av_packet_free(&st->pkt);
+}
+
+static int source_rtp_send_rtcp(struct source_rtp_stream *st, uint8_t *buf, int n, size_t cap)
+{
+    size_t len = (size_t)n;
+
+    if (n <= 0)
+        return -1;
+    if (st->srtp_out && rtpsec_protect_rtcp(st->srtp_out, buf, &len, cap) < 0)
+        return -1;
+    return rtp_endpoint_send_rtcp(st->ep, buf, len);
+}
+
+/* Asks the sender to retransmit packets missing from the jitter buffer (video),
+ * each sequence number once. */
+static void source_rtp_send_nack(struct source_rtp_stream *st)
+{
+    uint16_t missing[SOURCE_RTP_NACK_MAX], fresh[SOURCE_RTP_NACK_MAX];
+    uint8_t buf[512 + RTPSEC_MAX_TRAILER];
+    int count = jbuf_missing(st->jb, missing, SOURCE_RTP_NACK_MAX), n = 0;
+
+    for (int i = 0; i < count; i++) {
+        if (st->nacked_any && rtp_seq_diff(missing[i], st->last_nacked) <= 0)
+            continue;
+        fresh[n++] = missing[i];
+    }
+    if (!n || !st->has_ssrc)
+        return;
+    st->last_nacked = fresh[n - 1];
+    st->nacked_any = 1;
+    if (source_rtp_send_rtcp(st, buf, rtcp_build_nack(buf, 512, st->our_ssrc, st->ssrc, fresh, n),
+                             sizeof(buf)) >= 0)
+        st->stats.nacks_sent++;
+}
+
+/* A receiver report every second: loss and jitter as the sender should know them. */
+static void source_rtp_send_rr(struct source_rtp_stream *st, uint64_t now)
+{
+    uint8_t buf[256 + RTPSEC_MAX_TRAILER];
+    struct rtcp_report_block rb = { 0 };
+    struct jbuf_stats js;
+    uint64_t expected;
+    int n;
+
+    if (!st->has_ssrc || now - st->last_rr_us < SOURCE_RTP_RR_INTERVAL_US)
+        return;
+    st->last_rr_us = now;
+    jbuf_get_stats(st->jb, &js);
+    expected = js.released + js.lost;
+    rb.ssrc = st->ssrc;
+    rb.cumulative_lost = (int32_t)(js.lost > 0x7fffff ? 0x7fffff : js.lost);
+    rb.fraction_lost = (uint8_t)(expected ? (js.lost * 256 / expected > 255 ? 255 : js.lost * 256 / expected) : 0);
+    rb.highest_seq = (js.cycles << 16) | js.highest_seq;
+    rb.jitter = (uint32_t)(js.jitter_ms * st->cfg.clock_rate / 1000.0);
+    n = rtcp_build_rr(buf, 256, st->our_ssrc, &rb, 1);
+    source_rtp_send_rtcp(st, buf, n, sizeof(buf));
 }
 
 /* Asks the sender for a keyframe, at most once per second. */
@@ -289,6 +349,9 @@ static void source_rtp_play(struct source *s, struct source_rtp *r, struct sourc
     if (st == &r->video && st->has_ssrc &&
         (codec_depacketizer_needs_keyframe(st->depack) || !s->video))
         source_rtp_send_pli(st, now);
+    if (st == &r->video)
+        source_rtp_send_nack(st);
+    source_rtp_send_rr(st, now);
     jbuf_get_stats(st->jb, &js);
     st->stats.lost = js.lost;
     st->stats.late = js.late;
