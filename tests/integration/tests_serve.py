@@ -183,6 +183,133 @@ def test_serve_recording_on_sigint(ctx):
         raise AssertionError("caption not in the recording's subtitle track: %r" % res.stdout)
 
 
+# ---------------------------------------------------------------------------------
+# A bad network: loss, jitter and reordering through tests/tools/udp_relay.py
+
+LOW_W, LOW_H, LOW_FPS = 320, 180, 15
+FREEZE_MAD = 0.5         # mean |difference| of the tile below which two frames are "the same"
+                         # (clean run: testsrc2 pairs differ by >= 2.5; a held picture
+                         # re-encoded differs by < 0.2)
+
+
+def grey_frames(path, w, h):
+    """Every decoded video frame of path (no frame dropped or doubled) as grey bytes,
+    with its timestamp: [(t, bytes)]."""
+    p = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0",
+                        "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("cannot decode %s: %s" % (path, p.stderr.decode("utf-8", "replace")[-400:]))
+    res = lib.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                   "frame=best_effort_timestamp_time", "-of", "csv=p=0", path])
+    times = [float(x.strip(",")) for x in res.stdout.split() if x.strip(",")]
+    n = len(p.stdout) // (w * h)
+    if n != len(times):
+        raise AssertionError("%s: %d decoded frames but ffprobe lists %d" % (path, n, len(times)))
+    return [(times[i], p.stdout[i * w * h:(i + 1) * w * h]) for i in range(n)]
+
+
+def region_bytes(frame, w, rect):
+    x0, y0, x1, y1 = rect
+    return b"".join(frame[y * w + x0:y * w + x1] for y in range(y0, y1))
+
+
+def mean_abs_diff(a, b):
+    return sum(map(abs, map(operator.sub, a, b))) / len(a)
+
+
+def tile_motion(path, w, h, exclude):
+    """[(t, mean |difference| from the previous frame)] of the picture outside the
+    rectangle exclude (x0, y0, x1, y1: the name label), from the second frame on."""
+    frames = grey_frames(path, w, h)
+    x0, y0, x1, y1 = exclude
+    # Two regions: everything above the label, and the strip right of it.
+    rects = [(0, 0, w, y0), (x1, y0, w, h)]
+    prev, out = None, []
+    for t, f in frames:
+        cur = b"".join(region_bytes(f, w, r) for r in rects)
+        if prev is not None:
+            out.append((t, mean_abs_diff(prev, cur)))
+        prev = cur
+    return frames, out
+
+
+def longest_freeze(motion, thr):
+    """(onset, longest time the picture stayed the same after onset, where it began):
+    onset is the first frame that differs from its predecessor (the participant's
+    first decoded keyframe replaces the placeholder)."""
+    changes = [t for t, d in motion if d >= thr]
+    if not changes:
+        return None, None, None
+    end = motion[-1][0]
+    longest, at = 0.0, changes[0]
+    for a, b in zip(changes, changes[1:] + [end]):
+        if b - a > longest:
+            longest, at = b - a, a
+    return changes[0], longest, at
+
+
+def loss_room(ctx, loss, seconds=8.0, seed=20261127):
+    """One moving participant sent by ffmpeg through the relay (loss %, 40 +- 30 ms,
+    2 % reordered; RTP and RTCP of both streams) into a room recording `low` to
+    low.mkv. Stops the server while the sender still sends, so the recording ends
+    in motion. Returns (room state just before the stop, relay stats, sender start
+    in the recording's clock)."""
+    srv = serve.Server(ctx)
+    relay = sender = None
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid",
+                                  "outputs": [{"profile": "low", "url": "low.mkv"}]})
+        base = serve.free_port_block(4)             # ffmpeg's own ports
+        r = srv.ok("POST", "/rooms/r1/participants",
+                   {"name": "Mire", "sdp": serve.sender_offer(base, base + 2)})
+        v, a, _ = serve.answer_ports(r["sdp"])
+        lport = serve.free_port_block(4)            # the relay's: ffmpeg sends RTCP to port+1
+        relay = udp_relay.Relay([("127.0.0.1:%d" % (lport + i), ("127.0.0.1", dst))
+                                 for i, dst in enumerate((v, v + 1, a, a + 1))],
+                                loss=loss, delay=40, jitter=30, reorder=2, seed=seed,
+                                reverse=True, max_seconds=seconds + 20, realtime=True).start()
+        t0 = srv.ok("GET", "/rooms/r1")["state"]["media_time"]
+        sender = serve.start_sender(ctx, "moving", None, 440, seconds + 4, lport, lport + 2, base,
+                                    moving=True)
+        time.sleep(seconds)
+        if sender.poll() is not None:
+            raise AssertionError("ffmpeg sender exited early (%s); log:\n%s"
+                                 % (sender.returncode, lib.tail(open(ctx.path("sender_moving.log")).read())))
+        time.sleep(0.4)                             # one more state snapshot (every ~0.33 s)
+        state = srv.ok("GET", "/rooms/r1")["state"]
+    finally:
+        try:
+            srv.stop()
+        finally:
+            if sender and sender.poll() is None:
+                sender.terminate()
+                sender.wait(10)
+            stats = relay.stop() if relay else None
+    return state, stats, t0
+
+
+def check_loss_recording(ctx, path):
+    """(a) 15 fps kept, (b) the longest freeze; returns (frames, dur, onset, freeze, at)."""
+    info = lib.probe(path)
+    vs = lib.one_stream(info, "video", path)
+    if (vs["width"], vs["height"]) != (LOW_W, LOW_H):
+        raise AssertionError("low output is %dx%d" % (vs["width"], vs["height"]))
+    pk = lib.packet_times(path, "v")
+    dur, count, rate = lib.stream_timing(path, "v")
+    gaps = [b[0] - a[0] for a, b in zip(pk, pk[1:])]
+    big = max(gaps) if gaps else 0
+    if abs(count - dur * LOW_FPS) > 0.1 * dur * LOW_FPS or big > 0.2:
+        raise AssertionError("low output lost its frame rate: %d frames in %.2f s (%.2f fps), "
+                             "largest timestamp gap %.3f s" % (count, dur, rate, big))
+    # The grid gives the only participant the whole canvas; its name label sits at the
+    # bottom-left: leave that corner out.
+    frames, motion = tile_motion(path, LOW_W, LOW_H, (0, LOW_H * 3 // 4, LOW_W // 2, LOW_H))
+    onset, freeze, at = longest_freeze(motion, FREEZE_MAD)
+    return frames, motion, dur, onset, freeze, at
+
+
 TESTS = [
     ("serve_api_errors", test_serve_api_errors),
     ("serve_rtp_and_srtp", test_serve_rtp_and_srtp),
