@@ -10,6 +10,7 @@
 #include "layouts/layout.h"
 #include "mixer/log.h"
 #include "mixer/room_thread.h"
+#include "signal/loop_call.h"
 #include "signal/output_rtp.h"
 #include "signal/participant.h"
 #include "signal/server.h"
@@ -75,6 +76,8 @@ int server_run(const struct server_config *cfg)
         log_error("cannot start the event loop");
         goto done;
     }
+    if (loop_call_alloc(&s->calls, s->base, s) < 0)
+        goto done;
     evhttp_set_max_body_size(s->http, 1 << 20);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
                                         EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
@@ -93,6 +96,7 @@ int server_run(const struct server_config *cfg)
     event_base_dispatch(s->base);
     ret = 0;
 done:
+    loop_call_free(&s->calls);
     for (int i = 0; i < s->room_count; i++)
         server_room_free(&s->rooms[i]);
     if (sigint)

@@ -58,10 +58,13 @@ struct server_room {
     int next_participant_id;
 };
 
+struct loop_call;
+
 struct server {
     struct server_config cfg;
     struct event_base *base;
     struct evhttp *http;
+    struct loop_call *calls;     /* other threads run code on the loop through this */
     struct profile_set profiles;
     struct server_room *rooms[SERVER_MAX_ROOMS];
     int room_count;
