@@ -145,8 +145,21 @@ static int sink_rtp_poll(struct sink *s)
     uint8_t buf[1600];
     uint64_t arrival, now = rtp_endpoint_now_us();
     int is_rtcp, n, want;
+    struct rtp_endpoint_feedback fb;
 
-    while ((n = rtp_endpoint_receive(r->ep, buf, sizeof(buf), &is_rtcp, &arrival)) > 0) {
+    if (rtp_endpoint_take_feedback(r->ep, r->ssrc, &fb)) {
+        if (fb.keyframe) {
+            r->stats.plis_received++;
+            r->keyframe_wanted = 1;
+        }
+        if (fb.nack_count) {
+            r->stats.nacks_received++;
+            sink_rtp_retransmit(r, fb.nacks, fb.nack_count);
+        }
+    }
+    /* A participant's source reads the queue; a receiver-only endpoint is ours. */
+    while (!rtp_endpoint_has_reader(r->ep) &&
+           (n = rtp_endpoint_receive(r->ep, buf, sizeof(buf), &is_rtcp, &arrival)) > 0) {
         struct rtcp_info info;
         size_t len = (size_t)n;
 

@@ -90,6 +90,7 @@ static int source_rtp_open_stream(struct source_rtp_stream *st, const struct sou
 
     st->cfg = *cfg;
     st->ep = rtp_endpoint_ref(cfg->endpoint);
+    rtp_endpoint_set_reader(st->ep);
     st->our_ssrc = (uint32_t)av_get_random_seed();
     if (cfg->srtp) {
         if ((ret = rtpsec_alloc(&st->srtp_in, cfg->suite, cfg->key_in, RTPSEC_INBOUND)) < 0 ||
@@ -205,6 +206,15 @@ static void source_rtp_take_rtcp(struct source_rtp_stream *st, uint8_t *buf, siz
     }
     if (info.bye)
         st->bye = 1;
+    /* Feedback about what we send to this participant goes to our sinks. */
+    if (info.pli || info.fir || info.nack_count) {
+        struct rtp_endpoint_feedback fb = { 0 };
+        fb.media_ssrc = info.pli ? info.pli_media_ssrc : info.fir ? info.fir_media_ssrc : info.nack_media_ssrc;
+        fb.keyframe = info.pli || info.fir;
+        fb.nack_count = info.nack_count < RTP_ENDPOINT_FEEDBACK_NACKS ? info.nack_count : RTP_ENDPOINT_FEEDBACK_NACKS;
+        memcpy(fb.nacks, info.nacks, (size_t)fb.nack_count * sizeof(fb.nacks[0]));
+        rtp_endpoint_post_feedback(st->ep, &fb);
+    }
 }
 
 static void source_rtp_take_rtp(struct source *s, struct source_rtp_stream *st, uint8_t *buf,
@@ -245,18 +255,24 @@ static void source_rtp_take_rtp(struct source *s, struct source_rtp_stream *st, 
     jbuf_put(st->jb, &pkt, buf, len, arrival);
 }
 
-/* Takes every queued datagram of the stream's endpoint. */
-static void source_rtp_drain(struct source *s, struct source_rtp_stream *st)
+/* Takes every queued datagram of the stream's endpoint. With BUNDLE (audio and
+ * video on one endpoint) RTP goes to the stream of its payload type. */
+static void source_rtp_drain(struct source *s, struct source_rtp_stream *st,
+                             struct source_rtp_stream *other)
 {
     uint8_t buf[SOURCE_RTP_PACKET_MAX];
     uint64_t arrival;
     int is_rtcp, n;
 
     while ((n = rtp_endpoint_receive(st->ep, buf, sizeof(buf), &is_rtcp, &arrival)) > 0) {
+        struct source_rtp_stream *target = st;
+        if (other && !is_rtcp && n >= 2 && (buf[1] & 0x7f) == other->cfg.payload_type &&
+            (buf[1] & 0x7f) != st->cfg.payload_type)
+            target = other;
         if (is_rtcp)
             source_rtp_take_rtcp(st, buf, (size_t)n);
         else
-            source_rtp_take_rtp(s, st, buf, (size_t)n, arrival);
+            source_rtp_take_rtp(s, target, buf, (size_t)n, arrival);
     }
 }
 
@@ -371,7 +387,10 @@ static int source_rtp_advance(struct source *s, double video_t, int64_t audio_un
         struct source_rtp_stream *st = i ? &r->audio : &r->video;
         if (!st->ep)
             continue;
-        source_rtp_drain(s, st);
+        struct source_rtp_stream *other = i ? &r->video : &r->audio;
+        int bundled = other->ep == st->ep;
+        if (!bundled || i == 0)
+            source_rtp_drain(s, st, bundled ? other : NULL);
         source_rtp_play(s, r, st, now, video_t);
         if (st->last_packet_us > last)
             last = st->last_packet_us;

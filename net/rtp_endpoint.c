@@ -38,6 +38,12 @@ struct rtp_endpoint {
     struct rtp_endpoint_slot *slots;
     int slot_count, head, count;
     struct rtp_endpoint_stats stats;
+    rtp_endpoint_send_fn external_send;      /* under lock */
+    void *external_opaque;
+    /* Media thread only. */
+    int has_reader;
+    struct rtp_endpoint_feedback feedback[4];
+    int feedback_count;
 };
 
 uint64_t rtp_endpoint_now_us(void)
@@ -232,14 +238,71 @@ static int rtp_endpoint_send(struct rtp_endpoint *e, int fd, const struct sockad
     return n < 0 ? AVERROR(errno) : 0;
 }
 
+static int rtp_endpoint_send_external(struct rtp_endpoint *e, const uint8_t *buf, size_t len, int is_rtcp)
+{
+    int ret = AVERROR(ENOTCONN);
+
+    pthread_mutex_lock(&e->lock);
+    if (e->external_send)
+        ret = e->external_send(e->external_opaque, buf, len, is_rtcp);
+    if (ret < 0)
+        e->stats.send_errors++;
+    else
+        e->stats.sent++;
+    pthread_mutex_unlock(&e->lock);
+    return ret;
+}
+
 int rtp_endpoint_send_rtp(struct rtp_endpoint *e, const uint8_t *buf, size_t len)
 {
+    if (e->rtp_fd < 0)
+        return rtp_endpoint_send_external(e, buf, len, 0);
     return rtp_endpoint_send(e, e->rtp_fd, &e->remote_rtp, buf, len);
 }
 
 int rtp_endpoint_send_rtcp(struct rtp_endpoint *e, const uint8_t *buf, size_t len)
 {
+    if (e->rtp_fd < 0)
+        return rtp_endpoint_send_external(e, buf, len, 1);
     return rtp_endpoint_send(e, e->rtcp_fd, &e->remote_rtcp, buf, len);
+}
+
+int rtp_endpoint_open_external(struct rtp_endpoint **out, rtp_endpoint_send_fn send, void *opaque,
+                               int queue_slots)
+{
+    struct rtp_endpoint *e = calloc(1, sizeof(*e));
+
+    if (!e)
+        return AVERROR(ENOMEM);
+    atomic_init(&e->refs, 1);
+    e->rtp_fd = e->rtcp_fd = -1;
+    e->rtcp_mux = 1;
+    pthread_mutex_init(&e->lock, NULL);
+    e->slot_count = queue_slots > RTP_ENDPOINT_MIN_QUEUE ? queue_slots : RTP_ENDPOINT_MIN_QUEUE;
+    e->slots = calloc((size_t)e->slot_count, sizeof(*e->slots));
+    if (!e->slots) {
+        rtp_endpoint_unref(&e);
+        return AVERROR(ENOMEM);
+    }
+    e->external_send = send;
+    e->external_opaque = opaque;
+    *out = e;
+    return 0;
+}
+
+void rtp_endpoint_push(struct rtp_endpoint *e, const uint8_t *buf, size_t len, int is_rtcp)
+{
+    if (len < 8 || len > RTP_ENDPOINT_MTU)
+        return;
+    rtp_endpoint_enqueue(e, buf, len, is_rtcp);
+}
+
+void rtp_endpoint_detach_external(struct rtp_endpoint *e)
+{
+    pthread_mutex_lock(&e->lock);
+    e->external_send = NULL;
+    e->external_opaque = NULL;
+    pthread_mutex_unlock(&e->lock);
 }
 
 int rtp_endpoint_receive(struct rtp_endpoint *e, uint8_t *buf, size_t cap, int *is_rtcp,
@@ -300,4 +363,45 @@ void rtp_endpoint_get_stats(struct rtp_endpoint *e, struct rtp_endpoint_stats *s
     pthread_mutex_lock(&e->lock);
     *st = e->stats;
     pthread_mutex_unlock(&e->lock);
+}
+
+void rtp_endpoint_set_reader(struct rtp_endpoint *e)
+{
+    e->has_reader = 1;
+}
+
+int rtp_endpoint_has_reader(const struct rtp_endpoint *e)
+{
+    return e->has_reader;
+}
+
+void rtp_endpoint_post_feedback(struct rtp_endpoint *e, const struct rtp_endpoint_feedback *fb)
+{
+    struct rtp_endpoint_feedback *slot = NULL;
+
+    for (int i = 0; i < e->feedback_count; i++)
+        if (e->feedback[i].media_ssrc == fb->media_ssrc)
+            slot = &e->feedback[i];
+    if (!slot) {
+        if (e->feedback_count == 4)
+            return;
+        slot = &e->feedback[e->feedback_count++];
+        memset(slot, 0, sizeof(*slot));
+        slot->media_ssrc = fb->media_ssrc;
+    }
+    slot->keyframe |= fb->keyframe;
+    for (int i = 0; i < fb->nack_count && slot->nack_count < RTP_ENDPOINT_FEEDBACK_NACKS; i++)
+        slot->nacks[slot->nack_count++] = fb->nacks[i];
+}
+
+int rtp_endpoint_take_feedback(struct rtp_endpoint *e, uint32_t ssrc, struct rtp_endpoint_feedback *out)
+{
+    for (int i = 0; i < e->feedback_count; i++) {
+        if (e->feedback[i].media_ssrc != ssrc)
+            continue;
+        *out = e->feedback[i];
+        e->feedback[i] = e->feedback[--e->feedback_count];
+        return 1;
+    }
+    return 0;
 }

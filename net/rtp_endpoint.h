@@ -22,6 +22,21 @@ struct rtp_endpoint_stats {
 int rtp_endpoint_open(struct rtp_endpoint **out, struct event_base *base, const char *addr,
                       int port_min, int port_max, int *port_cursor, int rtcp_mux, int queue_slots);
 
+/* An endpoint whose datagrams come from and go to another transport (WebRTC: ICE +
+ * DTLS-SRTP), which decrypts before rtp_endpoint_push() and encrypts in send.
+ * send is called from the media thread; it returns 0 or a negative code. */
+typedef int (*rtp_endpoint_send_fn)(void *opaque, const uint8_t *buf, size_t len, int is_rtcp);
+
+int rtp_endpoint_open_external(struct rtp_endpoint **out, rtp_endpoint_send_fn send, void *opaque,
+                               int queue_slots);
+
+/* Queues a received (already decrypted) datagram; any thread. Counted as a drop
+ * when the queue is full. */
+void rtp_endpoint_push(struct rtp_endpoint *e, const uint8_t *buf, size_t len, int is_rtcp);
+
+/* Detaches the external transport: later sends fail with ENOTCONN. Any thread. */
+void rtp_endpoint_detach_external(struct rtp_endpoint *e);
+
 int rtp_endpoint_rtp_port(const struct rtp_endpoint *e);
 int rtp_endpoint_rtcp_port(const struct rtp_endpoint *e);
 
@@ -38,6 +53,25 @@ int rtp_endpoint_send_rtcp(struct rtp_endpoint *e, const uint8_t *buf, size_t le
  * which packet type) it came from. Media thread. */
 int rtp_endpoint_receive(struct rtp_endpoint *e, uint8_t *buf, size_t cap, int *is_rtcp,
                          uint64_t *arrival_us);
+
+/* Feedback mailbox, media thread only. When a source reads an endpoint (it owns
+ * the receive queue), the RTCP feedback the peer sends about OUR streams (PLI, FIR,
+ * NACK) is posted here for the sink of that SSRC; sinks on an endpoint without a
+ * source read the queue themselves. */
+#define RTP_ENDPOINT_FEEDBACK_NACKS 64
+
+struct rtp_endpoint_feedback {
+    uint32_t media_ssrc;
+    int keyframe;                        /* PLI or FIR */
+    int nack_count;
+    uint16_t nacks[RTP_ENDPOINT_FEEDBACK_NACKS];
+};
+
+void rtp_endpoint_set_reader(struct rtp_endpoint *e);
+int rtp_endpoint_has_reader(const struct rtp_endpoint *e);
+void rtp_endpoint_post_feedback(struct rtp_endpoint *e, const struct rtp_endpoint_feedback *fb);
+/* Takes the pending feedback for ssrc; returns 1 if there was some. */
+int rtp_endpoint_take_feedback(struct rtp_endpoint *e, uint32_t ssrc, struct rtp_endpoint_feedback *out);
 
 /* Stops receiving (removes the socket events). Loop thread; call before the loop
  * thread drops its reference. */
