@@ -23,6 +23,7 @@
 #define SOURCE_RTP_FIFO_MAX_MS 250
 #define SOURCE_RTP_RR_INTERVAL_US 1000000
 #define SOURCE_RTP_NACK_MAX 64
+#define SOURCE_RTP_SYNC_QUEUE 8              /* video frames held for lip sync, at most */
 
 struct source_rtp_stream {
     struct source_rtp_stream_config cfg;
@@ -37,6 +38,9 @@ struct source_rtp_stream {
     uint64_t last_pli_us, last_packet_us, last_rr_us;
     uint16_t last_nacked;                /* highest sequence number already NACKed */
     int nacked_any;
+    int has_sr;                          /* RTP timestamp <-> sender wall clock (RTCP SR) */
+    uint32_t sr_rtp;
+    double sr_ntp;
     int bye;
     struct source_rtp_stats stats;
 };
@@ -48,6 +52,14 @@ struct source_rtp {
     int swr_rate, swr_format;
     AVFrame *frame;
     uint64_t started_us;
+    /* Lip sync: decoded video waits until the audio being played reaches its
+     * capture time (both mapped to the sender's clock by RTCP SR). */
+    AVFrame *sync_queue[SOURCE_RTP_SYNC_QUEUE];
+    double sync_ntp[SOURCE_RTP_SYNC_QUEUE];
+    int sync_count;
+    double audio_end_ntp;                /* sender time at the end of the audio FIFO */
+    int audio_synced;
+    int64_t lip_sync_holds;              /* frames delayed to match the audio */
 };
 
 static const struct source_ops source_rtp_ops;
@@ -206,6 +218,11 @@ static void source_rtp_take_rtcp(struct source_rtp_stream *st, uint8_t *buf, siz
     }
     if (info.bye)
         st->bye = 1;
+    if (info.has_sr && st->has_ssrc && info.sr.ssrc == st->ssrc) {
+        st->has_sr = 1;
+        st->sr_rtp = info.sr.rtp_timestamp;
+        st->sr_ntp = info.sr.ntp_sec + info.sr.ntp_frac / 4294967296.0;
+    }
     /* Feedback about what we send to this participant goes to our sinks. */
     if (info.pli || info.fir || info.nack_count) {
         struct rtp_endpoint_feedback fb = { 0 };
@@ -320,6 +337,59 @@ static void source_rtp_take_audio(struct source *s, struct source_rtp *r, AVFram
     }
 }
 
+/* Sender wall-clock time of an RTP timestamp (needs an SR). */
+static double source_rtp_ntp(const struct source_rtp_stream *st, int64_t rtp_ts)
+{
+    return st->sr_ntp + (int32_t)((uint32_t)rtp_ts - st->sr_rtp) / (double)st->cfg.clock_rate;
+}
+
+static void source_rtp_show(struct source *s, AVFrame *frame, double video_t)
+{
+    av_frame_free(&s->video);
+    s->video = frame;
+    s->video_time = video_t;
+    s->video_serial++;
+}
+
+/* Shows the newest held frame whose capture time the audio has reached (all of
+ * them when there is nothing to sync with). */
+static void source_rtp_show_synced(struct source *s, struct source_rtp *r, double video_t)
+{
+    double audio_ntp = r->audio_end_ntp -
+                       (s->audio ? av_audio_fifo_size(s->audio) / (double)s->mix_rate : 0);
+    int sync = r->audio_synced && r->video.has_sr && r->audio.has_sr;
+    int show = -1;
+
+    for (int i = 0; i < r->sync_count; i++)
+        if (!sync || r->sync_ntp[i] <= audio_ntp + 0.010 || r->sync_count == SOURCE_RTP_SYNC_QUEUE)
+            show = i;
+    if (show < 0) {
+        if (r->sync_count)
+            r->lip_sync_holds++;
+        return;
+    }
+    for (int i = 0; i < show; i++)
+        av_frame_free(&r->sync_queue[i]);
+    source_rtp_show(s, r->sync_queue[show], video_t);
+    memmove(r->sync_queue, r->sync_queue + show + 1, (size_t)(r->sync_count - show - 1) * sizeof(AVFrame *));
+    memmove(r->sync_ntp, r->sync_ntp + show + 1, (size_t)(r->sync_count - show - 1) * sizeof(double));
+    r->sync_count -= show + 1;
+}
+
+static void source_rtp_hold_video(struct source *s, struct source_rtp *r, AVFrame *frame, double video_t)
+{
+    if (r->sync_count == SOURCE_RTP_SYNC_QUEUE)
+        source_rtp_show_synced(s, r, video_t);
+    if (r->sync_count == SOURCE_RTP_SYNC_QUEUE) {
+        av_frame_free(&r->sync_queue[0]);
+        memmove(r->sync_queue, r->sync_queue + 1, (SOURCE_RTP_SYNC_QUEUE - 1) * sizeof(AVFrame *));
+        memmove(r->sync_ntp, r->sync_ntp + 1, (SOURCE_RTP_SYNC_QUEUE - 1) * sizeof(double));
+        r->sync_count--;
+    }
+    r->sync_ntp[r->sync_count] = r->video.has_sr ? source_rtp_ntp(&r->video, frame->pts) : 0;
+    r->sync_queue[r->sync_count++] = frame;
+}
+
 static void source_rtp_decode(struct source *s, struct source_rtp *r, struct source_rtp_stream *st,
                               double video_t)
 {
@@ -334,13 +404,17 @@ static void source_rtp_decode(struct source *s, struct source_rtp *r, struct sou
             if (r->frame->width > SOURCE_MAX_WIDTH || r->frame->height > SOURCE_MAX_HEIGHT) {
                 s->stats.dropped_frames++;
             } else {
-                av_frame_free(&s->video);
-                s->video = av_frame_clone(r->frame);
-                s->video_time = video_t;
-                s->video_serial++;
+                AVFrame *f = av_frame_clone(r->frame);
+                if (f)
+                    source_rtp_hold_video(s, r, f, video_t);
                 s->stats.video_frames++;
             }
         } else {
+            if (st->has_sr && r->frame->pts != AV_NOPTS_VALUE && r->frame->sample_rate > 0) {
+                r->audio_end_ntp = source_rtp_ntp(st, r->frame->pts) +
+                                   r->frame->nb_samples / (double)r->frame->sample_rate;
+                r->audio_synced = 1;
+            }
             source_rtp_take_audio(s, r, r->frame);
         }
         av_frame_unref(r->frame);
@@ -392,6 +466,8 @@ static int source_rtp_advance(struct source *s, double video_t, int64_t audio_un
         if (!bundled || i == 0)
             source_rtp_drain(s, st, bundled ? other : NULL);
         source_rtp_play(s, r, st, now, video_t);
+        if (i == 1 || !r->audio.ep)
+            source_rtp_show_synced(s, r, video_t);
         if (st->last_packet_us > last)
             last = st->last_packet_us;
         bye |= st->bye;
@@ -416,6 +492,8 @@ static void source_rtp_free_priv(void *priv)
     swr_free(&r->swr);
     av_channel_layout_uninit(&r->swr_layout);
     av_frame_free(&r->frame);
+    for (int i = 0; i < r->sync_count; i++)
+        av_frame_free(&r->sync_queue[i]);
     av_free(r);
 }
 

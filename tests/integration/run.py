@@ -16,9 +16,10 @@ import tests_cli                # noqa: E402
 import tests_picture            # noqa: E402
 import tests_profiles           # noqa: E402
 import tests_serve              # noqa: E402
+import tests_serve_sync         # noqa: E402
 
 TESTS = (tests_cli.TESTS[:2] + tests_profiles.TESTS + tests_picture.TESTS + tests_cli.TESTS[2:] +
-         tests_serve.TESTS)
+         tests_serve.TESTS + tests_serve_sync.TESTS)
 
 
 def select(args):
