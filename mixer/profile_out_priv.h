@@ -7,7 +7,7 @@
 #include <libswresample/swresample.h>
 #include "mixer/profile_out.h"
 
-#define PROFILE_OUT_MAX_SINKS 256
+#define PROFILE_OUT_MAX_SINKS 1024
 
 struct SwsContext;
 

@@ -14,16 +14,22 @@ static json_t *room_json_participant_base(const struct room_participant *p);
 
 static json_t *room_json_rtp_stream(const struct source_rtp_stats *st)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I}",
-                     "nacks_sent", (json_int_t)st->nacks_sent,
-                     "packets", (json_int_t)st->packets, "bytes", (json_int_t)st->bytes,
-                     "lost", (json_int_t)st->lost, "late", (json_int_t)st->late,
-                     "frames_broken", (json_int_t)st->frames_broken, "jitter_ms", st->jitter_ms,
-                     "plis_sent", (json_int_t)st->plis_sent,
-                     "srtp_failures", (json_int_t)st->srtp_failures,
-                     "malformed", (json_int_t)st->malformed,
-                     "wrong_payload_type", (json_int_t)st->wrong_payload_type,
-                     "wrong_ssrc", (json_int_t)st->wrong_ssrc);
+    json_t *o = json_object();
+
+    json_object_set_new(o, "packets", json_integer((json_int_t)st->packets));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)st->bytes));
+    json_object_set_new(o, "lost", json_integer((json_int_t)st->lost));
+    json_object_set_new(o, "late", json_integer((json_int_t)st->late));
+    json_object_set_new(o, "frames_broken", json_integer((json_int_t)st->frames_broken));
+    json_object_set_new(o, "jitter_ms", json_real(st->jitter_ms));
+    json_object_set_new(o, "plis_sent", json_integer((json_int_t)st->plis_sent));
+    json_object_set_new(o, "nacks_sent", json_integer((json_int_t)st->nacks_sent));
+    json_object_set_new(o, "srtp_failures", json_integer((json_int_t)st->srtp_failures));
+    json_object_set_new(o, "malformed", json_integer((json_int_t)st->malformed));
+    json_object_set_new(o, "wrong_payload_type", json_integer((json_int_t)st->wrong_payload_type));
+    json_object_set_new(o, "wrong_ssrc", json_integer((json_int_t)st->wrong_ssrc));
+    json_object_set_new(o, "dtmf_events", json_integer((json_int_t)st->dtmf_events));
+    return o;
 }
 
 static json_t *room_json_participant(const struct room_participant *p)

@@ -114,8 +114,7 @@ static void rtp_endpoint_on_readable(evutil_socket_t fd, short what, void *arg)
         ssize_t n = recv(fd, buf, sizeof(buf), 0);
         if (n <= 0)
             break;
-        if (n < 8)
-            continue;
+        /* Runts are queued too: the reader counts them as malformed. */
         rtp_endpoint_enqueue(e, buf, (size_t)n,
                              fd == e->rtcp_fd && (!e->rtcp_mux || rtp_is_rtcp(buf, (size_t)n)));
     }

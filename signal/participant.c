@@ -117,7 +117,9 @@ static int participant_media(struct server *s, const struct sdp_media *offer, st
     st->sends = offer->direction == SDP_SENDRECV || offer->direction == SDP_SENDONLY;
     st->receives = (offer->direction == SDP_SENDRECV || offer->direction == SDP_RECVONLY) &&
                    offer->port > 0 && strcmp(offer->addr, "0.0.0.0");
-    if (st->receives && rtp_endpoint_set_remote(st->ep, offer->addr, offer->port, offer->rtcp_port) < 0)
+    /* RTCP (PLI, NACK, RR) goes back even to a participant that only sends. */
+    if (offer->port > 0 && strcmp(offer->addr, "0.0.0.0") &&
+        rtp_endpoint_set_remote(st->ep, offer->addr, offer->port, offer->rtcp_port) < 0)
         st->receives = 0;
     answer->port = rtp_endpoint_rtp_port(st->ep);
     snprintf(answer->addr, sizeof(answer->addr), "%s", s->cfg.rtp_address);

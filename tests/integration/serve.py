@@ -38,7 +38,7 @@ def free_port_block(count=2):
 class Server:
     """A running `tessera serve`; stop() sends SIGINT and checks it exited 0 cleanly."""
 
-    def __init__(self, ctx, token="", extra=None):
+    def __init__(self, ctx, token="", extra=None, env=None):
         self.ctx = ctx
         self.http_port = free_port_block(1)
         rtp = free_port_block(200)
@@ -53,7 +53,8 @@ class Server:
             json.dump(cfg, f)
         self.log = open(ctx.path("serve.log"), "w")
         self.proc = subprocess.Popen([lib.tessera_bin(), "serve", "--config", path], cwd=ctx.dir,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **env) if env else None)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -149,9 +150,9 @@ def new_key():
 
 
 def start_sender(ctx, name, colour, freq, seconds, video_dst, audio_dst, local_base, key=None,
-                 size="640x360", moving=False):
+                 size="640x360", moving=False, gop=25):
     """ffmpeg sending a flat colour (or, with moving, testsrc2, which changes every
-    frame) + a tone in real time to tessera's ports."""
+    frame) + a tone in real time to tessera's ports; a keyframe every gop frames (25 fps)."""
     scheme = "srtp" if key else "rtp"
     srtp = ["-srtp_out_suite", "AES_CM_128_HMAC_SHA1_80", "-srtp_out_params", key] if key else []
     video = ("testsrc2=s=%s:r=25:d=%s" % (size, seconds) if moving else
@@ -159,7 +160,7 @@ def start_sender(ctx, name, colour, freq, seconds, video_dst, audio_dst, local_b
     argv = ["ffmpeg", "-v", "error", "-re",
             "-f", "lavfi", "-i", video,
             "-f", "lavfi", "-i", "sine=frequency=%d:sample_rate=48000:duration=%s" % (freq, seconds),
-            "-map", "0:v", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25",
+            "-map", "0:v", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", str(gop),
             "-pix_fmt", "yuv420p"] + srtp + ["-f", "rtp", "-payload_type", "96",
             "%s://127.0.0.1:%d?localrtpport=%d&localrtcpport=%d" % (scheme, video_dst, local_base, local_base + 1),
             "-map", "1:a", "-c:a", "libopus"] + srtp + ["-f", "rtp", "-payload_type", "111",
