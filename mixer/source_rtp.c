@@ -24,6 +24,9 @@
 #define SOURCE_RTP_RR_INTERVAL_US 1000000
 #define SOURCE_RTP_NACK_MAX 64
 #define SOURCE_RTP_SYNC_QUEUE 8              /* video frames held for lip sync, at most */
+/* Video may lead the audio by this much before it is held: one tick's worth, well
+ * inside what viewers notice (ITU-R BT.1359: +45 ms video-first). */
+#define SOURCE_RTP_SYNC_SLACK_S 0.040
 
 struct source_rtp_stream {
     struct source_rtp_stream_config cfg;
@@ -361,7 +364,8 @@ static void source_rtp_show_synced(struct source *s, struct source_rtp *r, doubl
     int show = -1;
 
     for (int i = 0; i < r->sync_count; i++)
-        if (!sync || r->sync_ntp[i] <= audio_ntp + 0.010 || r->sync_count == SOURCE_RTP_SYNC_QUEUE)
+        if (!sync || r->sync_ntp[i] <= audio_ntp + SOURCE_RTP_SYNC_SLACK_S ||
+            r->sync_count == SOURCE_RTP_SYNC_QUEUE)
             show = i;
     if (show < 0) {
         if (r->sync_count)
