@@ -2,8 +2,11 @@
 # `make demo` and `make test` install missing Debian packages first (make deps).
 
 CC ?= gcc
+# libnice before sofia-sip-ua: both export stun_message_length, and libnice's own
+# STUN code must bind to its version (else every ICE check is dropped).
 PKGS := libavformat libavcodec libavfilter libswscale libswresample libavutil \
-        pangocairo cairo jansson libsrtp2 libevent libevent_pthreads libcrypto
+        pangocairo cairo jansson libsrtp2 libevent libevent_pthreads libcrypto libssl nice \
+        sofia-sip-ua
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

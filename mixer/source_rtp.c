@@ -207,7 +207,19 @@ static void source_rtp_send_pli(struct source_rtp_stream *st, uint64_t now)
         st->stats.plis_sent++;
 }
 
-static void source_rtp_take_rtcp(struct source_rtp_stream *st, uint8_t *buf, size_t len)
+static void source_rtp_take_sr(struct source_rtp_stream *st, const struct rtcp_info *info)
+{
+    if (info->has_sr && st && st->has_ssrc && info->sr.ssrc == st->ssrc) {
+        st->has_sr = 1;
+        st->sr_rtp = info->sr.rtp_timestamp;
+        st->sr_ntp = info->sr.ntp_sec + info->sr.ntp_frac / 4294967296.0;
+    }
+}
+
+/* RTCP of the stream's endpoint; with BUNDLE, `other` is the stream sharing it (its
+ * sender reports are matched by SSRC). */
+static void source_rtp_take_rtcp(struct source_rtp_stream *st, struct source_rtp_stream *other,
+                                 uint8_t *buf, size_t len)
 {
     struct rtcp_info info;
 
@@ -221,11 +233,8 @@ static void source_rtp_take_rtcp(struct source_rtp_stream *st, uint8_t *buf, siz
     }
     if (info.bye)
         st->bye = 1;
-    if (info.has_sr && st->has_ssrc && info.sr.ssrc == st->ssrc) {
-        st->has_sr = 1;
-        st->sr_rtp = info.sr.rtp_timestamp;
-        st->sr_ntp = info.sr.ntp_sec + info.sr.ntp_frac / 4294967296.0;
-    }
+    source_rtp_take_sr(st, &info);
+    source_rtp_take_sr(other, &info);
     /* Feedback about what we send to this participant goes to our sinks. */
     if (info.pli || info.fir || info.nack_count) {
         struct rtp_endpoint_feedback fb = { 0 };
@@ -290,7 +299,7 @@ static void source_rtp_drain(struct source *s, struct source_rtp_stream *st,
             (buf[1] & 0x7f) != st->cfg.payload_type)
             target = other;
         if (is_rtcp)
-            source_rtp_take_rtcp(st, buf, (size_t)n);
+            source_rtp_take_rtcp(st, other, buf, (size_t)n);
         else
             source_rtp_take_rtp(s, target, buf, (size_t)n, arrival);
     }

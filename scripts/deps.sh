@@ -5,6 +5,12 @@ PKGS="build-essential pkg-config python3 ffmpeg
 libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
 libcairo2-dev libpango1.0-dev fonts-dejavu-core libjansson-dev libevent-dev libopus-dev
 libsrtp2-dev libssl-dev espeak-ng sox clang libclang-rt-14-dev"
+# SIP: the sofia-sip stack, and sipp (package sip-tester) for the tests.
+PKGS="$PKGS libsofia-sip-ua-dev sip-tester"
+# WebRTC: libnice for ICE; Chromium and Node.js (playwright-core) for the browser tests.
+PKGS="$PKGS libnice-dev chromium nodejs"
+# npm: Debian's package, unless the installed nodejs bundles its own (NodeSource's does).
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

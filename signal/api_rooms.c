@@ -8,6 +8,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/mem.h>
 #include "layouts/layout.h"
+#include "mixer/log.h"
 #include "mixer/profile_out.h"
 #include "mixer/room.h"
 #include "mixer/room_thread.h"
@@ -132,10 +133,13 @@ static void api_cmd_attach_sink(struct room *room, void *arg)
     struct api_sink_cmd *c = arg;
     struct profile_out *p = api_room_profile(room, &c->def, &c->in);
 
-    if (p)
-        profile_out_add_sink(p, c->sink);
-    else
+    if (!p) {
+        log_error("profile %s: cannot start it; receiver %s gets nothing", c->def.name, c->sink->url);
         sink_free(&c->sink);
+    } else if (profile_out_add_sink(p, c->sink) < 0) {
+        log_error("profile %s: receiver %s refused (too many, or it failed to open)",
+                  c->def.name, c->sink->url);
+    }
     c->sink = NULL;
 }
 
@@ -249,7 +253,11 @@ static int api_add_output(struct server *s, struct server_room *r, json_t *obj,
     struct api_output_cmd *c;
     struct server_output *o;
 
-    if (def && sdp && r->output_count < SERVER_MAX_OUTPUTS)
+    if (r->output_count >= SERVER_MAX_OUTPUTS) {
+        http_reply_error(req, 503, "room %s has the maximum of %d outputs", r->id, SERVER_MAX_OUTPUTS);
+        return -1;
+    }
+    if (def && sdp)
         return api_add_rtp_output(s, r, def, sdp, reply, req);
     if (!def || !url || !*url || strlen(url) >= sizeof(c->url)) {
         http_reply_error(req, 400, "an output needs a known \"profile\" and a \"url\" or an \"sdp\"%s%s",
@@ -315,6 +323,7 @@ static void api_create_room(struct server *s, struct evhttp_request *req)
         http_reply_error(req, 500, "out of memory");
         goto done;
     }
+    r->serial = ++s->next_room_serial;
     id = json_string_value(json_object_get(body, "id"));
     if (id && server_find_room(s, id)) {
         http_reply_error(req, 409, "room %s exists", id);

@@ -17,6 +17,10 @@ void config_defaults(struct server_config *c)
     c->rtp_port_max = 20999;
     c->jitter_max_ms = 200;
     snprintf(c->record_dir, sizeof(c->record_dir), ".");
+    snprintf(c->ice_addresses[0], sizeof(c->ice_addresses[0]), "127.0.0.1");
+    c->ice_address_count = 1;
+    c->ice_timeout_s = 30;
+    snprintf(c->sip_address, sizeof(c->sip_address), "127.0.0.1");
 }
 
 static int config_string(json_t *obj, const char *key, char *dst, size_t size,
@@ -49,6 +53,30 @@ static int config_int(json_t *obj, const char *key, int lo, int hi, int *dst,
     return 0;
 }
 
+/* "ice_addresses": a non-empty array of address strings. */
+static int config_ice_addresses(json_t *obj, struct server_config *c, char *err, size_t err_size)
+{
+    json_t *v = json_object_get(obj, "ice_addresses"), *item;
+    size_t i;
+
+    if (!v)
+        return 0;
+    if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > CONFIG_MAX_ICE_ADDRESSES)
+        goto fail;
+    json_array_foreach(v, i, item) {
+        if (!json_is_string(item) || !json_string_length(item) ||
+            json_string_length(item) >= sizeof(c->ice_addresses[0]))
+            goto fail;
+        snprintf(c->ice_addresses[i], sizeof(c->ice_addresses[i]), "%s", json_string_value(item));
+    }
+    c->ice_address_count = (int)json_array_size(v);
+    return 0;
+fail:
+    snprintf(err, err_size, "config: \"ice_addresses\" must be an array of 1 to %d address strings",
+             CONFIG_MAX_ICE_ADDRESSES);
+    return AVERROR(EINVAL);
+}
+
 int config_parse(struct server_config *c, const char *json, size_t len, char *err, size_t err_size)
 {
     json_error_t jerr;
@@ -69,7 +97,14 @@ int config_parse(struct server_config *c, const char *json, size_t len, char *er
         (ret = config_int(root, "rtp_port_max", 1025, 65535, &c->rtp_port_max, err, err_size)) < 0 ||
         (ret = config_int(root, "jitter_max_ms", 20, 2000, &c->jitter_max_ms, err, err_size)) < 0 ||
         (ret = config_string(root, "profiles_file", c->profiles_file, sizeof(c->profiles_file), err, err_size)) < 0 ||
-        (ret = config_string(root, "record_dir", c->record_dir, sizeof(c->record_dir), err, err_size)) < 0)
+        (ret = config_string(root, "record_dir", c->record_dir, sizeof(c->record_dir), err, err_size)) < 0 ||
+        (ret = config_int(root, "sip_port", 0, 65535, &c->sip_port, err, err_size)) < 0 ||
+        (ret = config_string(root, "sip_address", c->sip_address, sizeof(c->sip_address), err, err_size)) < 0 ||
+        (ret = config_string(root, "sip_default_room", c->sip_default_room, sizeof(c->sip_default_room),
+                             err, err_size)) < 0)
+        goto done;
+    if ((ret = config_ice_addresses(root, c, err, err_size)) < 0 ||
+        (ret = config_int(root, "ice_timeout_s", 1, 3600, &c->ice_timeout_s, err, err_size)) < 0)
         goto done;
     if (c->rtp_port_max <= c->rtp_port_min) {
         snprintf(err, err_size, "config: rtp_port_max must be above rtp_port_min");

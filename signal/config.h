@@ -1,5 +1,5 @@
 /* The configuration of `tessera serve` (JSON file, every field optional; format in
- * docs/API.md): HTTP listen address, bearer token, RTP address and port range. */
+ * docs/API.md): HTTP listen address, bearer token, RTP address and port range, SIP. */
 #ifndef TESSERA_CONFIG_H
 #define TESSERA_CONFIG_H
 
@@ -14,6 +14,16 @@ struct server_config {
     int jitter_max_ms;           /* jitter buffer cap, default 200 */
     char profiles_file[1024];    /* optional profiles file (docs/PROFILES.md) */
     char record_dir[1024];       /* where relative recording paths go; default "." */
+    int sip_port;                /* SIP over UDP and TCP; 0 (default): SIP off */
+    char sip_address[64];        /* address SIP listens on; default 127.0.0.1 */
+    char sip_default_room[64];   /* room of a call whose Request-URI names none; "" : 404 */
+    /* WebRTC (WHIP): ICE host candidate addresses (libnice skips loopback unless
+     * listed) and the seconds after which a peer that has not connected, or has
+     * gone silent, is removed. */
+#define CONFIG_MAX_ICE_ADDRESSES 4
+    char ice_addresses[CONFIG_MAX_ICE_ADDRESSES][64];   /* default ["127.0.0.1"] */
+    int ice_address_count;
+    int ice_timeout_s;           /* default 30 */
 };
 
 void config_defaults(struct server_config *c);

@@ -68,16 +68,23 @@ int loop_call_alloc(struct loop_call **out, struct event_base *base, struct serv
     return 0;
 }
 
-void loop_call_free(struct loop_call **p)
+void loop_call_close(struct loop_call *lc)
 {
-    struct loop_call *lc = *p;
-
     if (!lc)
         return;
     pthread_mutex_lock(&lc->lock);
     lc->closing = 1;
     pthread_mutex_unlock(&lc->lock);
     loop_call_on_wake(-1, 0, lc);
+}
+
+void loop_call_free(struct loop_call **p)
+{
+    struct loop_call *lc = *p;
+
+    if (!lc)
+        return;
+    loop_call_close(lc);
     if (lc->wake)
         event_free(lc->wake);
     pthread_cond_destroy(&lc->cond);

@@ -7,9 +7,7 @@
 #define TESSERA_PARTICIPANT_H
 
 #include <stddef.h>
-
-struct server;
-struct server_room;
+#include "signal/server.h"
 
 /* Codec preferences, best first, "ENCODING/CLOCK" (see sdp_answer_media). */
 struct participant_prefs {
@@ -31,6 +29,10 @@ struct participant_request {
     const char *profile;         /* preferred video profile to receive, may be NULL */
     const struct participant_prefs *prefs;   /* NULL: participant_prefs_default */
     int is_phone;                /* show a phone glyph while it has no video */
+    /* What carries its endpoints when not plain UDP (WebRTC), closed when it
+     * leaves; NULL otherwise. */
+    void *transport;
+    server_transport_close_fn transport_close;
 };
 
 struct participant_result {
@@ -43,6 +45,33 @@ struct participant_result {
  * codec are the caller's 400/488 (SDP_ERROR_NO_COMMON_CODEC). */
 int participant_create(struct server *s, struct server_room *r, const struct participant_request *req,
                        struct participant_result *res, char *err, size_t err_size);
+
+/* A late offer (a SIP INVITE without SDP): we offer first, on ports bound now, and
+ * the participant is created when the peer's answer comes (participant_complete).
+ * Owned by the caller; freed on the loop thread (its sockets close). */
+struct participant_pending;
+
+/* Writes our offer into offer (offer_size bytes): an audio and a video m= line
+ * (RTP/AVP, no rtcp-mux) listing every codec of prefs that tessera decodes, in
+ * that order, H.264 profile-level-id 42e01f in packetization modes 1 and 0, and
+ * telephone-event/8000; binds their ports. *out written on success only. Returns 0
+ * or a negative code with a message in err (room full: AVERROR(ENOSPC)). */
+int participant_offer(struct server *s, struct server_room *r, const struct participant_prefs *prefs,
+                      struct participant_pending **out, char *offer, size_t offer_size,
+                      char *err, size_t err_size);
+
+/* Creates the participant from the peer's answer (req->offer holds the ANSWER's text;
+ * name, profile and is_phone as for participant_create) to the offer of *pending,
+ * which it takes (always freed, *pending set to NULL). For each m= line the codec is
+ * the first of the answer's formats we offered. res->answer gets our offer again
+ * (our side of the session). Returns 0 or a negative code with a message in err:
+ * malformed answer, m= lines that do not match the offer, no codec of ours. */
+int participant_complete(struct server *s, struct server_room *r, struct participant_pending **pending,
+                         const struct participant_request *req, struct participant_result *res,
+                         char *err, size_t err_size);
+
+/* Frees a pending offer that no answer completed (closes its ports). NULL-safe. */
+void participant_pending_free(struct participant_pending **p);
 
 /* Removes participant id (its tile goes, its sockets close). 0 or AVERROR(ENOENT). */
 int participant_delete(struct server *s, struct server_room *r, int id);

@@ -14,6 +14,8 @@
 #include "signal/output_rtp.h"
 #include "signal/participant.h"
 #include "signal/server.h"
+#include "signal/sip.h"
+#include "signal/whip.h"
 
 struct server_room *server_find_room(struct server *s, const char *id)
 {
@@ -76,7 +78,7 @@ int server_run(const struct server_config *cfg)
         log_error("cannot start the event loop");
         goto done;
     }
-    if (loop_call_alloc(&s->calls, s->base, s) < 0)
+    if (loop_call_alloc(&s->calls, s->base, s) < 0 || whip_start(s) < 0)
         goto done;
     evhttp_set_max_body_size(s->http, 1 << 20);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
@@ -91,11 +93,17 @@ int server_run(const struct server_config *cfg)
     sigterm = evsignal_new(s->base, SIGTERM, server_on_signal, s);
     if (!sigint || !sigterm || event_add(sigint, NULL) < 0 || event_add(sigterm, NULL) < 0)
         goto done;
+    if (cfg->sip_port && sip_start(&s->sip, s) < 0)
+        goto done;
     log_info("listening on http://%s:%d%s", cfg->http_address, cfg->http_port,
              cfg->token[0] ? " (bearer token required)" : "");
     event_base_dispatch(s->base);
     ret = 0;
 done:
+    /* The SIP thread may wait in loop_call_run: close it before joining. */
+    loop_call_close(s->calls);
+    sip_stop(&s->sip);
+    whip_stop(s);
     loop_call_free(&s->calls);
     for (int i = 0; i < s->room_count; i++)
         server_room_free(&s->rooms[i]);

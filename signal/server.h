@@ -8,7 +8,7 @@
 #include "signal/config.h"
 
 #define SERVER_MAX_ROOMS 64
-#define SERVER_MAX_OUTPUTS 64
+#define SERVER_MAX_OUTPUTS 512
 #define SERVER_MAX_LAYOUTS 8
 
 struct event_base;
@@ -32,8 +32,11 @@ struct server_output {
 
 #define SERVER_MAX_PARTICIPANTS 64
 
+/* Closes a participant's transport (WebRTC: ICE + DTLS); loop thread. */
+typedef void (*server_transport_close_fn)(void *transport);
+
 /* What the loop thread keeps of a participant: its endpoints (the room thread
- * holds its own references) and its video sink's id. */
+ * holds its own references), its video sink's id and its transport, if any. */
 struct server_participant {
     int id;
     char name[64];
@@ -41,10 +44,13 @@ struct server_participant {
     int video_sink_id;           /* 0 if none */
     struct rtp_endpoint *endpoints[2];
     int endpoint_count;
+    void *transport;             /* NULL for plain RTP */
+    server_transport_close_fn transport_close;
 };
 
 struct server_room {
     char id[64];
+    uint64_t serial;             /* unique for the server's life (an id can be reused) */
     struct room_thread *thread;
     int width, height, fps;
     char layout[64];
@@ -58,19 +64,26 @@ struct server_room {
     int next_participant_id;
 };
 
+struct dtls_cert;
+struct ice_thread;
 struct loop_call;
+struct sip;
 
 struct server {
     struct server_config cfg;
     struct event_base *base;
     struct evhttp *http;
     struct loop_call *calls;     /* other threads run code on the loop through this */
+    struct sip *sip;             /* the SIP user agent's thread, NULL when SIP is off */
+    struct ice_thread *ice;      /* WebRTC: the ICE thread (signal/whip.c) */
+    struct dtls_cert *dtls_cert; /* WebRTC: our certificate, made at start-up */
     struct profile_set profiles;
     struct server_room *rooms[SERVER_MAX_ROOMS];
     int room_count;
     int next_output_id;
     int port_cursor;             /* where the next RTP port search starts */
     int next_room_number;
+    uint64_t next_room_serial;
     uint64_t http_requests;
 };
 
@@ -83,6 +96,7 @@ void api_handle(struct evhttp_request *req, void *server);
 void api_rooms(struct server *s, struct evhttp_request *req, char seg[][128], int n);
 void api_participants(struct server *s, struct server_room *r, struct evhttp_request *req,
                       char seg[][128], int n);
+void api_whip(struct server *s, struct evhttp_request *req, char seg[][128], int n);
 
 /* Attaches a sink (ownership passed) to the room's running profile `def`, creating
  * the profile on the room thread when it is not running yet. Loop thread. */

@@ -15,6 +15,8 @@ static const struct test_suite *const all_suites[] = {
     &rtpsec_suite,
     &payload_suite,
     &sdp_suite,
+    &dtls_suite,
+    &sip_suite,
 };
 
 int test_fail(const char *file, int line, const char *expr)

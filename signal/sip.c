@@ -1,0 +1,586 @@
+/* The SIP user agent: sofia-sip's NUA on its own thread, dial-in calls to rooms. */
+
+/*
+ * Threads. sofia-sip runs its own event loop (an su_root). sip_start() starts a
+ * pthread that creates the root and the NUA stack (which binds UDP and TCP),
+ * reports success or failure back through a condition variable, then runs
+ * su_root_run(). The stack, its handles and the call table are touched on that
+ * thread only. Rooms and participants belong to the libevent loop thread: each
+ * INVITE, ACK and hang-up calls into them through loop_call_run() (signal/
+ * sip_room.c), which blocks the SIP thread for the milliseconds a participant
+ * takes to set up; the loop thread never waits on the SIP thread while the loop
+ * runs.
+ *
+ * Shutdown: once the libevent loop stopped, the loop thread closes loop_call (a
+ * call from the SIP thread then fails at once instead of waiting for a loop that
+ * no longer runs), then sip_stop() posts an su_msg to the SIP thread, which calls
+ * nua_shutdown(): a BYE to every call, each failing after SIP_BYE_TIMEOUT_MS
+ * without an answer. When the stack reports its shutdown done, the SIP thread
+ * breaks its root, destroys the stack and ends (after SIP_SHUTDOWN_MS it ends
+ * anyway, leaving the stack); the loop thread joins it and frees what the calls
+ * still held (pending late offers); the rooms free their participants next. The
+ * SDP is ours (NUTAG_MEDIA_ENABLE(0)): sofia's offer/answer engine is not used.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <libavutil/mem.h>
+
+#include <sofia-sip/su_config.h>
+struct sip;
+struct sip_call;
+#define SU_ROOT_MAGIC_T struct sip
+#define SU_TIMER_ARG_T struct sip
+#define SU_MSG_ARG_T struct sip
+#define NUA_MAGIC_T struct sip
+#define NUA_HMAGIC_T struct sip_call
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_log.h>
+#include <sofia-sip/su_wait.h>
+#include <sofia-sip/su_tag.h>
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/sip.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/url.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/tport_tag.h>
+
+#include "mixer/log.h"
+#include "signal/loop_call.h"
+#include "signal/participant.h"
+#include "signal/server.h"
+#include "signal/sip.h"
+#include "signal/sip_room.h"
+
+#define SIP_MAX_CALLS 256
+#define SIP_BYE_TIMEOUT_MS 2000          /* at shutdown: a BYE unanswered this long fails */
+#define SIP_SHUTDOWN_MS 5000             /* then the stack must be done */
+
+/* One call: its handle and its place in a room. */
+struct sip_call {
+    nua_handle_t *nh;
+    char from[128];                      /* the caller, for log lines */
+    struct sip_room_call room;
+    char last_sdp[SIP_ROOM_SDP_SIZE];    /* what we sent last (re-INVITE answers) */
+    uint64_t sdp_version;                /* its o= version */
+};
+
+struct sip {
+    struct server *server;
+    char url[128];
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int state;                           /* 0 starting, 1 running, < 0 failed */
+    /* SIP thread only, once running */
+    su_root_t *root;
+    nua_t *nua;
+    su_timer_t *stop_timer;
+    int stopping, stopped;
+    struct sip_call *calls[SIP_MAX_CALLS];
+    int call_count;
+};
+
+/* ---- the call table ---- */
+
+static struct sip_call *sip_call_new(struct sip *sip, nua_handle_t *nh)
+{
+    struct sip_call *call;
+
+    if (sip->call_count >= SIP_MAX_CALLS || !(call = av_mallocz(sizeof(*call))))
+        return NULL;
+    call->nh = nh;
+    sip->calls[sip->call_count++] = call;
+    return call;
+}
+
+static void sip_call_free(struct sip *sip, struct sip_call *call)
+{
+    for (int i = 0; i < sip->call_count; i++)
+        if (sip->calls[i] == call) {
+            sip->calls[i] = sip->calls[--sip->call_count];
+            break;
+        }
+    if (call->nh)
+        nua_handle_bind(call->nh, NULL);
+    av_free(call);
+}
+
+/* The call leaves its room (participant removed, pending offer freed). */
+static void sip_call_leave(struct sip *sip, struct sip_call *call)
+{
+    if (call->room.participant_id || call->room.pending)
+        loop_call_run(sip->server->calls, sip_room_leave, &call->room);
+}
+
+/* ---- helpers ---- */
+
+static int sip_is_sdp(const sip_t *msg)
+{
+    return msg->sip_content_type && msg->sip_content_type->c_type &&
+           !strcasecmp(msg->sip_content_type->c_type, "application/sdp");
+}
+
+/* A Warning header value (RFC 3261 20.43) carrying text. */
+static void sip_make_warning(char *out, size_t size, const char *text)
+{
+    size_t n = (size_t)snprintf(out, size, "399 tessera \"");
+
+    for (const char *p = text; *p && n + 3 < size; p++)
+        out[n++] = *p == '"' || *p == '\\' || (unsigned char)*p < 0x20 ? ' ' : *p;
+    out[n++] = '"';
+    out[n] = '\0';
+}
+
+static void sip_respond_error(nua_handle_t *nh, int status, const char *reason)
+{
+    char warning[300];
+
+    sip_make_warning(warning, sizeof(warning), reason);
+    nua_respond(nh, status, sip_status_phrase(status), SIPTAG_WARNING_STR(warning),
+                TAG_IF(status == 415, SIPTAG_ACCEPT_STR("application/sdp")), TAG_END());
+}
+
+static void sip_respond_sdp(nua_handle_t *nh, const char *sdp)
+{
+    nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
+                TAG_END());
+}
+
+/* The room asked for (the Request-URI's user part, unescaped) and the caller's
+ * name (From display name, else its user part). */
+static void sip_call_identify(struct sip_call *call, const sip_t *msg)
+{
+    const url_t *ru = msg->sip_request ? msg->sip_request->rq_url : NULL;
+    const sip_from_t *from = msg->sip_from;
+    char *text;
+
+    if (ru && ru->url_user && (text = av_strdup(ru->url_user))) {
+        url_unescape(text, text);
+        sip_room_clean_text(text, call->room.target, sizeof(call->room.target));
+        av_free(text);
+    }
+    if (from && from->a_display && (text = msg_unquote_dup(NULL, from->a_display))) {
+        sip_room_clean_text(text, call->room.name, sizeof(call->room.name));
+        su_free(NULL, text);
+    }
+    if (!call->room.name[0] && from && from->a_url->url_user && (text = av_strdup(from->a_url->url_user))) {
+        url_unescape(text, text);
+        sip_room_clean_text(text, call->room.name, sizeof(call->room.name));
+        av_free(text);
+    }
+    if (from)
+        snprintf(call->from, sizeof(call->from), "%s%s%s", from->a_url->url_user ? from->a_url->url_user : "",
+                 from->a_url->url_user ? "@" : "", from->a_url->url_host ? from->a_url->url_host : "?");
+}
+
+/* ---- requests ---- */
+
+static void sip_on_invite(struct sip *sip, nua_handle_t *nh, const sip_t *msg)
+{
+    struct sip_call *call;
+    int has_sdp = msg->sip_payload && msg->sip_payload->pl_len > 0;
+
+    if (sip->stopping) {
+        sip_respond_error(nh, 503, "shutting down");
+        return;
+    }
+    if (has_sdp && !sip_is_sdp(msg)) {
+        log_warn("sip: INVITE refused: 415, its body is not application/sdp");
+        sip_respond_error(nh, 415, "the INVITE body is not application/sdp");
+        return;
+    }
+    call = sip_call_new(sip, nh);
+    if (!call) {
+        log_warn("sip: INVITE refused: %d calls already", sip->call_count);
+        sip_respond_error(nh, 503, "too many calls");
+        return;
+    }
+    sip_call_identify(call, msg);
+    call->room.sdp = has_sdp ? msg->sip_payload->pl_data : NULL;
+    call->room.sdp_len = has_sdp ? msg->sip_payload->pl_len : 0;
+    if (loop_call_run(sip->server->calls, sip_room_join, &call->room) < 0) {
+        call->room.status = 503;
+        snprintf(call->room.reason, sizeof(call->room.reason), "shutting down");
+    }
+    call->room.sdp = NULL;
+    if (call->room.status != 200) {
+        log_warn("sip: call from %s to \"%s\" refused: %d %s", call->from, call->room.target,
+                 call->room.status, call->room.reason);
+        sip_respond_error(nh, call->room.status, call->room.reason);
+        sip_call_free(sip, call);
+        return;
+    }
+    nua_handle_bind(nh, call);
+    snprintf(call->last_sdp, sizeof(call->last_sdp), "%s", call->room.local_sdp);
+    call->sdp_version = 1;
+    if (call->room.pending)
+        log_info("sip: call from %s to room %s: INVITE without SDP, our offer goes in the 200, "
+                 "the answer is expected in the ACK", call->from, call->room.room);
+    else
+        log_info("sip: call from %s (\"%s\") answered in room %s as participant %d", call->from,
+                 call->room.name, call->room.room, call->room.participant_id);
+    sip_respond_sdp(nh, call->room.local_sdp);
+}
+
+/* A late offer's answer comes with the ACK. */
+static void sip_on_ack(struct sip *sip, struct sip_call *call, const sip_t *msg)
+{
+    if (!call->room.pending)
+        return;
+    if (!msg || !msg->sip_payload || !msg->sip_payload->pl_len || !sip_is_sdp(msg)) {
+        log_warn("sip: call from %s: the ACK has no SDP answer to our offer; hanging up", call->from);
+        sip_call_leave(sip, call);
+        nua_bye(call->nh, SIPTAG_REASON_STR("SIP;cause=488;text=\"no SDP answer in the ACK\""), TAG_END());
+        return;
+    }
+    call->room.sdp = msg->sip_payload->pl_data;
+    call->room.sdp_len = msg->sip_payload->pl_len;
+    if (loop_call_run(sip->server->calls, sip_room_complete, &call->room) < 0) {
+        call->room.status = 503;
+        snprintf(call->room.reason, sizeof(call->room.reason), "shutting down");
+    }
+    call->room.sdp = NULL;
+    if (call->room.status != 200) {
+        log_warn("sip: call from %s: the answer in the ACK is refused (%s); hanging up", call->from,
+                 call->room.reason);
+        sip_call_leave(sip, call);
+        nua_bye(call->nh, SIPTAG_REASON_STR("SIP;cause=488;text=\"answer refused\""), TAG_END());
+        return;
+    }
+    log_info("sip: call from %s (\"%s\") joined room %s as participant %d (late offer)", call->from,
+             call->room.name, call->room.room, call->room.participant_id);
+}
+
+/* re-INVITE: answered with our SDP, directions mirrored; not applied to the media yet. */
+static void sip_on_reinvite(struct sip *sip, struct sip_call *call, const sip_t *msg)
+{
+    char *answer = NULL, err[256] = "";
+    int has_sdp = msg->sip_payload && msg->sip_payload->pl_len > 0;
+    int ret;
+
+    (void)sip;
+    if (call->room.pending) {
+        sip_respond_error(call->nh, 491, "our offer is still waiting for its answer");
+        return;
+    }
+    if (has_sdp && !sip_is_sdp(msg)) {
+        sip_respond_error(call->nh, 415, "the re-INVITE body is not application/sdp");
+        return;
+    }
+    if (!has_sdp) {
+        log_info("sip: call from %s: re-INVITE without SDP, our SDP offered again", call->from);
+        sip_respond_sdp(call->nh, call->last_sdp);
+        return;
+    }
+    answer = av_malloc(SIP_ROOM_SDP_SIZE);
+    ret = answer ? sip_room_reanswer(call->room.local_sdp, msg->sip_payload->pl_data,
+                                     msg->sip_payload->pl_len, call->sdp_version, answer,
+                                     SIP_ROOM_SDP_SIZE, err, sizeof(err)) : AVERROR(ENOMEM);
+    if (ret >= 0 && strcmp(answer, call->last_sdp))
+        ret = sip_room_reanswer(call->room.local_sdp, msg->sip_payload->pl_data, msg->sip_payload->pl_len,
+                                ++call->sdp_version, answer, SIP_ROOM_SDP_SIZE, err, sizeof(err));
+    if (ret < 0) {
+        log_warn("sip: call from %s: re-INVITE refused (488): %s", call->from, err[0] ? err : "no memory");
+        sip_respond_error(call->nh, 488, err[0] ? err : "no memory");
+    } else {
+        snprintf(call->last_sdp, sizeof(call->last_sdp), "%s", answer);
+        log_info("sip: call from %s: re-INVITE answered (o= version %llu); media direction changes "
+                 "(hold/resume) are not applied yet", call->from, (unsigned long long)call->sdp_version);
+        sip_respond_sdp(call->nh, answer);
+    }
+    av_free(answer);
+}
+
+static void sip_on_state(struct sip *sip, int status, const char *phrase, nua_handle_t *nh,
+                         struct sip_call *call, tagi_t tags[])
+{
+    int state = nua_callstate_init;
+
+    tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+    if (state != nua_callstate_terminated)
+        return;
+    if (call) {
+        sip_call_leave(sip, call);
+        log_info("sip: call from %s in room %s ended (%d %s)", call->from, call->room.room, status,
+                 phrase ? phrase : "");
+        call->nh = NULL;
+        sip_call_free(sip, call);
+    }
+    nua_handle_bind(nh, NULL);
+    nua_handle_destroy(nh);
+}
+
+static void sip_on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, struct sip *sip,
+                         nua_handle_t *nh, struct sip_call *call, sip_t const *msg, tagi_t tags[])
+{
+    (void)nua;
+    switch (event) {
+    case nua_i_invite:
+        if (!msg)
+            break;
+        if (call)
+            sip_on_reinvite(sip, call, msg);
+        else
+            sip_on_invite(sip, nh, msg);
+        break;
+    case nua_i_ack:
+        if (call)
+            sip_on_ack(sip, call, msg);
+        break;
+    case nua_i_state:
+        sip_on_state(sip, status, phrase, nh, call, tags);
+        break;
+    case nua_i_bye:
+    case nua_i_cancel:
+        log_debug("sip: %s from %s", event == nua_i_bye ? "BYE" : "CANCEL", call ? call->from : "?");
+        break;
+    case nua_r_shutdown:
+        if (status >= 200) {
+            if (status >= 300)
+                log_warn("sip: stack shutdown: %d %s", status, phrase ? phrase : "");
+            sip->stopped = 1;
+            su_root_break(sip->root);
+        }
+        break;
+    case nua_i_error:
+        log_warn("sip: %d %s", status, phrase ? phrase : "");
+        break;
+    case nua_i_options:
+    case nua_i_info:
+    case nua_i_message:
+    case nua_i_refer:
+    case nua_i_subscribe:
+    case nua_i_notify:
+    case nua_i_publish:
+    case nua_i_register:
+        /* answered by the stack; a handle made for an out-of-dialog request is not ours */
+        if (!call && nh)
+            nua_handle_destroy(nh);
+        break;
+    default:
+        break;
+    }
+}
+
+/* sofia-sip's own log lines (su_log), which come in pieces: one of ours per line. */
+static void sip_sofia_log(void *stream, char const *fmt, va_list ap)
+{
+    static _Thread_local char line[512];
+    static _Thread_local size_t len;
+    char *nl;
+
+    (void)stream;
+    if (len < sizeof(line) - 1) {
+        int n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+        len = n < 0 ? len : len + (size_t)n >= sizeof(line) ? sizeof(line) - 1 : len + (size_t)n;
+    }
+    while ((nl = memchr(line, '\n', len)) || len >= sizeof(line) - 1) {
+        size_t n = nl ? (size_t)(nl - line) : len;
+        if (n)
+            log_info("sip: sofia-sip: %.*s", (int)n, line);
+        n = nl ? n + 1 : len;
+        memmove(line, line + n, len - n);
+        len -= n;
+    }
+}
+
+/* ---- the thread ---- */
+
+/* Last resort: the stack did not finish its shutdown in time. */
+static void sip_on_stop_timeout(struct sip *sip, su_timer_t *t, struct sip *arg)
+{
+    (void)t;
+    (void)arg;
+    log_error("sip: the SIP stack did not shut down within %d ms; its memory is left", SIP_SHUTDOWN_MS);
+    su_root_break(sip->root);
+}
+
+/* Hangs up every call: nua_shutdown() sends the BYEs (each given SIP_BYE_TIMEOUT_MS
+ * instead of the 32 s of timer F) and reports nua_r_shutdown 200 when all ended. */
+static void sip_on_stop(struct sip *root_magic, su_msg_r msg, struct sip *arg)
+{
+    struct sip *sip = root_magic;
+
+    (void)msg;
+    (void)arg;
+    if (sip->stopping)
+        return;
+    sip->stopping = 1;
+    nua_set_params(sip->nua, NTATAG_SIP_T1X64(SIP_BYE_TIMEOUT_MS), TAG_END());
+    sip->stop_timer = su_timer_create(su_root_task(sip->root), SIP_SHUTDOWN_MS);
+    if (sip->stop_timer)
+        su_timer_set(sip->stop_timer, sip_on_stop_timeout, sip);
+    nua_shutdown(sip->nua);
+}
+
+static void sip_set_state(struct sip *sip, int state)
+{
+    pthread_mutex_lock(&sip->lock);
+    sip->state = state;
+    pthread_cond_broadcast(&sip->cond);
+    pthread_mutex_unlock(&sip->lock);
+}
+
+static void *sip_thread(void *arg)
+{
+    struct sip *sip = arg;
+
+    sip->root = su_root_create(sip);
+    if (sip->root)
+        sip->nua = nua_create(sip->root, sip_on_event, sip,
+                              NUTAG_URL(sip->url),
+                              NUTAG_MEDIA_ENABLE(0),
+                              NUTAG_AUTOANSWER(0),
+                              NUTAG_AUTOALERT(0),
+                              NUTAG_SESSION_TIMER(0),
+                              NUTAG_SESSION_REFRESHER(nua_remote_refresher),
+                              NUTAG_ENABLEMESSAGE(0),
+                              NUTAG_SHUTDOWN_EVENTS(1),
+                              /* sofia's STUN miniserver leaks on every malformed request */
+                              TPTAG_STUN_SERVER(0),
+                              SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS"),
+                              SIPTAG_SUPPORTED_STR("timer"),
+                              SIPTAG_USER_AGENT_STR("tessera"),
+                              TAG_END());
+    if (!sip->nua) {
+        if (sip->root)
+            su_root_destroy(sip->root);
+        sip->root = NULL;
+        sip_set_state(sip, -1);
+        return NULL;
+    }
+    sip_set_state(sip, 1);
+    su_root_run(sip->root);
+    if (sip->stop_timer)
+        su_timer_destroy(sip->stop_timer);
+    if (!sip->stopped)
+        return NULL;                     /* nua_destroy() refuses an unfinished shutdown */
+    nua_destroy(sip->nua);
+    su_root_destroy(sip->root);
+    return NULL;
+}
+
+/* Binds (and closes) a UDP and a TCP socket on the SIP address and port, so that a
+ * port in use is reported clearly (and nua_create, which leaks when its bind fails,
+ * is not tried). Returns 0 or a negative code, logged. */
+static int sip_probe_port(const char *addr, int port)
+{
+    struct sockaddr_storage ss = { 0 };
+    struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+    socklen_t len;
+    int v6 = strchr(addr, ':') != NULL;
+
+    if (v6) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        len = sizeof(*in6);
+    } else {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)port);
+        len = sizeof(*in4);
+    }
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, v6 ? (void *)&in6->sin6_addr : (void *)&in4->sin_addr) != 1) {
+        log_error("sip: sip_address \"%s\" is not an IPv4 or IPv6 address", addr);
+        return AVERROR(EINVAL);
+    }
+    for (int tcp = 0; tcp < 2; tcp++) {
+        int fd = socket(ss.ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0), one = 1, err;
+
+        if (fd < 0)
+            return AVERROR(errno);
+        if (tcp)
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        err = bind(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+        close(fd);
+        if (err) {
+            log_error("sip: cannot listen on %s port %d (%s): %s", addr, port, tcp ? "TCP" : "UDP", strerror(err));
+            return AVERROR(err);
+        }
+    }
+    return 0;
+}
+
+int sip_start(struct sip **out, struct server *s)
+{
+    struct sip *sip = av_mallocz(sizeof(*sip));
+    const char *addr = s->cfg.sip_address;
+    int ret;
+
+    if (!sip)
+        return AVERROR(ENOMEM);
+    sip->server = s;
+    snprintf(sip->url, sizeof(sip->url), strchr(addr, ':') ? "sip:[%s]:%d" : "sip:%s:%d", addr,
+             s->cfg.sip_port);
+    pthread_mutex_init(&sip->lock, NULL);
+    pthread_cond_init(&sip->cond, NULL);
+    if ((ret = sip_probe_port(addr, s->cfg.sip_port)) < 0)
+        goto fail;
+    if (su_init() != 0) {
+        log_error("sip: cannot initialise sofia-sip");
+        ret = AVERROR_EXTERNAL;
+        goto fail;
+    }
+    su_log_redirect(NULL, sip_sofia_log, NULL);
+    ret = pthread_create(&sip->thread, NULL, sip_thread, sip);
+    if (ret) {
+        su_deinit();
+        ret = AVERROR(ret);
+        goto fail;
+    }
+    pthread_mutex_lock(&sip->lock);
+    while (!sip->state)
+        pthread_cond_wait(&sip->cond, &sip->lock);
+    pthread_mutex_unlock(&sip->lock);
+    if (sip->state < 0) {
+        pthread_join(sip->thread, NULL);
+        su_deinit();
+        log_error("sip: cannot listen on %s (UDP and TCP): in use, or not a local address", sip->url);
+        ret = AVERROR(EADDRINUSE);
+        goto fail;
+    }
+    log_info("sip: listening on %s (UDP and TCP)", sip->url);
+    *out = sip;
+    return 0;
+fail:
+    pthread_cond_destroy(&sip->cond);
+    pthread_mutex_destroy(&sip->lock);
+    av_free(sip);
+    return ret;
+}
+
+void sip_stop(struct sip **p)
+{
+    struct sip *sip = *p;
+    su_msg_r msg = SU_MSG_R_INIT;
+
+    if (!sip)
+        return;
+    if (su_msg_create(msg, su_root_task(sip->root), su_task_null, sip_on_stop, 0) == 0)
+        su_msg_send(msg);
+    else
+        log_error("sip: cannot reach the SIP thread to stop it");
+    pthread_join(sip->thread, NULL);
+    su_deinit();
+    /* The SIP thread has ended: what its calls still hold is the loop thread's. */
+    for (int i = 0; i < sip->call_count; i++) {
+        participant_pending_free(&sip->calls[i]->room.pending);
+        av_free(sip->calls[i]);
+    }
+    pthread_cond_destroy(&sip->cond);
+    pthread_mutex_destroy(&sip->lock);
+    av_free(sip);
+    *p = NULL;
+}

@@ -1,0 +1,129 @@
+/* Unit tests of the SIP glue that needs no stack: re-INVITE answers (hold, resume,
+ * codec kept under the offer's payload type, refusals) and caller-name cleaning. */
+#include <string.h>
+
+#include "signal/sdp.h"
+#include "signal/sip_room.h"
+#include "test.h"
+
+/* What participant_create answers a PCMU + telephone-event phone. */
+static const char our_answer[] =
+    "v=0\r\n"
+    "o=tessera 1 1 IN IP4 127.0.0.1\r\n"
+    "s=tessera r1\r\n"
+    "c=IN IP4 127.0.0.1\r\n"
+    "t=0 0\r\n"
+    "m=audio 30000 RTP/AVP 0 101\r\n"
+    "a=sendrecv\r\n"
+    "a=rtpmap:0 PCMU/8000\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\n";
+
+static const char *reoffer(char *buf, size_t size, const char *direction, const char *pts, const char *extra)
+{
+    snprintf(buf, size,
+             "v=0\r\no=phone 9 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+             "m=audio 40000 RTP/AVP %s\r\n%sa=%s\r\n", pts, extra, direction);
+    return buf;
+}
+
+static int reanswer(const char *offer, uint64_t version, struct sdp_session *out, char *err, size_t err_size)
+{
+    char text[4096];
+    int ret = sip_room_reanswer(our_answer, offer, strlen(offer), version, text, sizeof(text), err, err_size);
+
+    if (ret < 0)
+        return ret;
+    return sdp_parse(out, text, strlen(text), err, err_size);
+}
+
+static int test_reanswer_hold_resume(void)
+{
+    struct sdp_session *s = NULL;
+    char offer[1024], err[256];
+
+    TEST_CHECK(sdp_session_alloc(&s) == 0);
+    reoffer(offer, sizeof(offer), "sendonly", "0 101", "a=rtpmap:101 telephone-event/8000\r\n");
+    TEST_CHECK(reanswer(offer, 2, s, err, sizeof(err)) == 0);
+    TEST_CHECK(s->session_version == 2 && s->session_id == 1);
+    TEST_CHECK(s->media_count == 1 && s->media[0].port == 30000);
+    TEST_CHECK(s->media[0].direction == SDP_RECVONLY);
+    TEST_CHECK(s->media[0].format_count == 2 && s->media[0].formats[0].payload_type == 0);
+    reoffer(offer, sizeof(offer), "inactive", "0", "");
+    TEST_CHECK(reanswer(offer, 3, s, err, sizeof(err)) == 0);
+    TEST_CHECK(s->media[0].direction == SDP_INACTIVE && s->media[0].format_count == 1);
+    reoffer(offer, sizeof(offer), "recvonly", "0", "");
+    TEST_CHECK(reanswer(offer, 4, s, err, sizeof(err)) == 0 && s->media[0].direction == SDP_SENDONLY);
+    reoffer(offer, sizeof(offer), "sendrecv", "8 0", "");
+    TEST_CHECK(reanswer(offer, 5, s, err, sizeof(err)) == 0 && s->media[0].direction == SDP_SENDRECV);
+    TEST_CHECK(s->media[0].format_count == 1 && !strcmp(s->media[0].formats[0].encoding, "PCMU"));
+    sdp_session_free(&s);
+    return 0;
+}
+
+/* The offer's payload type wins; a stream the offer disables gets port 0. */
+static int test_reanswer_payload_types(void)
+{
+    static const char late[] =
+        "v=0\r\no=tessera 7 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        "m=audio 30000 RTP/AVP 9 0 96\r\na=rtpmap:96 opus/48000/2\r\na=sendrecv\r\n"
+        "m=video 30002 RTP/AVP 96 97\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n"
+        "a=rtpmap:97 H264/90000\r\na=fmtp:97 packetization-mode=0\r\na=sendrecv\r\n";
+    static const char offer[] =
+        "v=0\r\no=phone 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        "m=audio 40000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n"
+        "m=video 0 RTP/AVP 100\r\na=rtpmap:100 H264/90000\r\n";
+    struct sdp_session *s = NULL;
+    char text[4096], err[256];
+
+    TEST_CHECK(sdp_session_alloc(&s) == 0);
+    TEST_CHECK(sip_room_reanswer(late, offer, strlen(offer), 2, text, sizeof(text), err, sizeof(err)) > 0);
+    TEST_CHECK(sdp_parse(s, text, strlen(text), err, sizeof(err)) == 0);
+    TEST_CHECK(s->media_count == 2 && s->media[0].format_count == 1);
+    TEST_CHECK(s->media[0].formats[0].payload_type == 111 && !strcmp(s->media[0].formats[0].encoding, "opus"));
+    TEST_CHECK(s->media[1].port == 0);
+    sdp_session_free(&s);
+    return 0;
+}
+
+static int test_reanswer_refused(void)
+{
+    char offer[1024], text[4096], err[256] = "";
+
+    reoffer(offer, sizeof(offer), "sendrecv", "3 101", "a=rtpmap:101 telephone-event/8000\r\n");
+    TEST_CHECK(sip_room_reanswer(our_answer, offer, strlen(offer), 2, text, sizeof(text), err, sizeof(err)) < 0);
+    TEST_CHECK(strstr(err, "PCMU") != NULL);
+    snprintf(offer, sizeof(offer), "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 1 RTP/AVP 0\r\nm=video 2 RTP/AVP 96\r\n");
+    TEST_CHECK(sip_room_reanswer(our_answer, offer, strlen(offer), 2, text, sizeof(text), err, sizeof(err)) < 0);
+    TEST_CHECK(strstr(err, "m= lines") != NULL);
+    TEST_CHECK(sip_room_reanswer(our_answer, "m=audio x", 9, 2, text, sizeof(text), err, sizeof(err)) < 0);
+    reoffer(offer, sizeof(offer), "sendrecv", "0", "");
+    TEST_CHECK(sip_room_reanswer(our_answer, offer, strlen(offer), 2, text, 32, err, sizeof(err)) < 0);
+    return 0;
+}
+
+static int test_clean_text(void)
+{
+    char out[16];
+
+    sip_room_clean_text("  Alice  ", out, sizeof(out));
+    TEST_CHECK(!strcmp(out, "Alice"));
+    sip_room_clean_text("Zo\xc3\xa9 \x01\x7f", out, sizeof(out));
+    TEST_CHECK(!strcmp(out, "Zo\xc3\xa9"));
+    sip_room_clean_text("a\xff\xc3(b\xed\xa0\x80", out, sizeof(out));      /* invalid, surrogate */
+    TEST_CHECK(!strcmp(out, "a(b"));
+    sip_room_clean_text("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", out, sizeof(out));
+    TEST_CHECK(strlen(out) == 14);                         /* cut between characters */
+    sip_room_clean_text(NULL, out, sizeof(out));
+    TEST_CHECK(!out[0]);
+    return 0;
+}
+
+static const struct test_case sip_cases[] = {
+    { "reanswer_hold_resume", test_reanswer_hold_resume },
+    { "reanswer_payload_types", test_reanswer_payload_types },
+    { "reanswer_refused", test_reanswer_refused },
+    { "clean_text", test_clean_text },
+    { NULL, NULL },
+};
+
+const struct test_suite sip_suite = { "sip", sip_cases };
