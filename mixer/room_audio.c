@@ -2,6 +2,7 @@
  * activity, sum and limit the mix, pick the active speaker, feed the profiles.
  * (Mix-minus for talkers is computed per receiver by the live server.) */
 #include <string.h>
+#include "mixer/log.h"
 #include "mixer/profile_out.h"
 #include "mixer/room_priv.h"
 #include "mixer/source.h"
@@ -24,6 +25,20 @@ static void room_audio_mix_minus(struct room *r, int n)
     }
 }
 
+/* Keys pressed by a participant: "*6" toggles its mute (as on FreeSWITCH and most
+ * bridges). Other keys are kept for the next check. */
+static void room_audio_dtmf(struct room_participant *p)
+{
+    struct source *s = p->src;
+
+    if (s->dtmf_len >= 2 && !strcmp(s->dtmf + s->dtmf_len - 2, "*6")) {
+        p->muted = !p->muted;
+        log_info("%s %s (DTMF *6)", s->name, p->muted ? "muted" : "unmuted");
+        s->dtmf_len = 0;
+        s->dtmf[0] = '\0';
+    }
+}
+
 int room_audio_tick(struct room *r, int64_t a0, int n)
 {
     const float *inputs[ROOM_MAX_PARTICIPANTS];
@@ -40,6 +55,7 @@ int room_audio_tick(struct room *r, int64_t a0, int n)
 
         if (!p->src || !p->joined || p->left)
             continue;
+        room_audio_dtmf(p);
         if (!p->src->has_audio) {
             p->level_db = -120;
             p->speaking = 0;

@@ -17,6 +17,16 @@ int source_read_audio(struct source *s, float *dst, int n)
     return got;
 }
 
+void source_push_dtmf(struct source *s, char key)
+{
+    if (s->dtmf_len == (int)sizeof(s->dtmf) - 1) {
+        memmove(s->dtmf, s->dtmf + 1, sizeof(s->dtmf) - 2);
+        s->dtmf_len--;
+    }
+    s->dtmf[s->dtmf_len++] = key;
+    s->dtmf[s->dtmf_len] = '\0';
+}
+
 void source_free(struct source **p)
 {
     struct source *s = *p;

@@ -47,7 +47,14 @@ struct source {
     int64_t audio_consumed;      /* samples read by the room so far */
     int mix_rate;
     struct source_stats stats;
+    /* Keys the participant pressed (RFC 4733 telephone-event), oldest first; the
+     * room consumes them (e.g. "*6" toggles mute). */
+    char dtmf[16];
+    int dtmf_len;
 };
+
+/* Appends a pressed key to s->dtmf (drops the oldest when full). */
+void source_push_dtmf(struct source *s, char key);
 
 /* Opens any libavformat input (file, SDP, rtsp://...) and its decoders. Errors are
  * logged naming the URL and the cause. *out written on success only. */

@@ -41,6 +41,8 @@ struct source_rtp_stream {
     uint64_t last_pli_us, last_packet_us, last_rr_us;
     uint16_t last_nacked;                /* highest sequence number already NACKed */
     int nacked_any;
+    int dtmf_seen;
+    uint32_t dtmf_last_ts;               /* timestamp of the last key counted */
     int has_sr;                          /* RTP timestamp <-> sender wall clock (RTCP SR) */
     uint32_t sr_rtp;
     double sr_ntp;
@@ -263,8 +265,16 @@ static void source_rtp_take_rtp(struct source *s, struct source_rtp_stream *st, 
     }
     if (pkt.h.payload_type == st->cfg.dtmf_payload_type) {
         struct dtmf_event ev;
-        if (dtmf_event_parse(&ev, pkt.payload, pkt.payload_len) > 0 && ev.end)
+        /* An event ends with (usually three) E-bit packets of one timestamp. */
+        if (dtmf_event_parse(&ev, pkt.payload, pkt.payload_len) > 0 && ev.end &&
+            (!st->dtmf_seen || pkt.h.timestamp != st->dtmf_last_ts)) {
+            char key = dtmf_event_char(ev.event);
+            st->dtmf_seen = 1;
+            st->dtmf_last_ts = pkt.h.timestamp;
             st->stats.dtmf_events++;
+            if (key)
+                source_push_dtmf(s, key);
+        }
         return;
     }
     if (pkt.h.payload_type != st->cfg.payload_type) {

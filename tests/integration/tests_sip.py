@@ -158,6 +158,41 @@ def hear(phone, codec, seconds_from, seconds, own, other, who):
     return lv_other, lv_own
 
 
+def test_sip_dtmf_mute(ctx):
+    """A caller pressing *6 (RFC 4733 telephone-event) mutes itself, and *6 again
+    unmutes; other keys do nothing."""
+    srv = sip_server(ctx)
+    a = None
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        a = sip_uac.Phone(srv.sip_port, "Anne", "anne")
+        r = a.invite("r1", a.offer(["PCMU"]))
+        if not r or r.status != 200 or "telephone-event" not in r.body:
+            raise AssertionError("call not answered with telephone-event: %s" % (r and r.body))
+        port = sip_uac.sdp_media(r.body)[0][1]
+        wait_participants(srv, "r1", lambda ps: len(ps) == 1, 3, "caller not listed")
+
+        def muted():
+            time.sleep(0.6)
+            ps = participants(srv, "r1")
+            return ps[0]["muted"] if ps else None
+
+        a.send_dtmf(port, "12")
+        if muted() is not False:
+            raise AssertionError("keys 1 2 muted the caller")
+        a.send_dtmf(port, "*6")
+        if muted() is not True:
+            raise AssertionError("*6 did not mute the caller: %s" % participants(srv, "r1"))
+        a.send_dtmf(port, "*6")
+        if muted() is not False:
+            raise AssertionError("*6 again did not unmute the caller")
+        a.bye()
+    finally:
+        if a:
+            a.close()
+        srv.stop()
+
+
 def test_sip_mix_minus(ctx):
     """Two callers in one room, PCMU (440 Hz) and G.722 (1020 Hz): each is answered
     with its codec and hears the other's tone, not its own."""
@@ -469,6 +504,7 @@ def test_sip_port_in_use(ctx):
 
 
 TESTS = [
+    ("sip_dtmf_mute", test_sip_dtmf_mute),
     ("sip_sipp_call", test_sip_sipp_call),
     ("sip_tcp_call", test_sip_tcp_call),
     ("sip_mix_minus", test_sip_mix_minus),

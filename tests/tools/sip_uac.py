@@ -353,6 +353,25 @@ class Phone:
         for t in self._threads:
             t.start()
 
+    def send_dtmf(self, remote_port, keys, pt=101, remote_host=None):
+        """Presses keys as RFC 4733 telephone-events: per key, 5 packets every 20 ms,
+        then 3 end packets (E bit), all with the key's timestamp."""
+        codes = {str(d): d for d in range(10)}
+        codes.update({"*": 10, "#": 11, "A": 12, "B": 13, "C": 14, "D": 15})
+        dest = (remote_host or self.host, remote_port)
+        seq, ts, ssrc = random.getrandbits(16), random.getrandbits(32), random.getrandbits(32)
+        for key in keys:
+            for i in range(8):
+                end = i >= 5
+                duration = 160 * (min(i, 5) + 1)
+                hdr = struct.pack("!BBHII", 0x80, pt | (0x80 if i == 0 else 0), seq & 0xffff, ts & 0xffffffff, ssrc)
+                body = struct.pack("!BBH", codes[key], (0x80 if end else 0) | 10, duration)
+                self.rtp.sendto(hdr + body, dest)
+                seq += 1
+                time.sleep(0.02)
+            ts += 160 * 8
+            time.sleep(0.1)
+
     def stop_media(self):
         self._stop.set()
         for t in self._threads:
