@@ -22,7 +22,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps demo test unit integration asan bench fuzz clean
+.PHONY: all deps demo test unit integration asan bench bench-live fuzz clean
 
 all: $(BUILD)/tessera
 
@@ -65,6 +65,12 @@ asan: deps
 bench: deps
 	$(MAKE) all
 	python3 bench/grid9.py $(BUILD)/tessera
+
+# Live server: input-to-output latency (hd, low) and fan-out to 1..200 RTP receivers.
+bench-live: deps
+	$(MAKE) all
+	python3 bench/latency.py $(BUILD)/tessera
+	python3 bench/fanout.py $(BUILD)/tessera
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) for every parser of untrusted bytes;
 # FUZZ_SECONDS per target (CI runs a short pass).
