@@ -29,6 +29,7 @@ static json_t *room_json_rtp_stream(const struct source_rtp_stats *st)
     json_object_set_new(o, "wrong_payload_type", json_integer((json_int_t)st->wrong_payload_type));
     json_object_set_new(o, "wrong_ssrc", json_integer((json_int_t)st->wrong_ssrc));
     json_object_set_new(o, "dtmf_events", json_integer((json_int_t)st->dtmf_events));
+    json_object_set_new(o, "queue_drops", json_integer((json_int_t)st->queue_drops));
     return o;
 }
 
@@ -51,9 +52,9 @@ static json_t *room_json_participant_base(const struct room_participant *p)
 {
     const struct source *s = p->src;
 
-    return json_pack("{s:i, s:s, s:b, s:f, s:b, s:b, s:b, s:I, s:I, s:I, s:I}",
+    return json_pack("{s:i, s:s, s:b, s:f, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I}",
                      "id", s->id, "name", s->name, "speaking", p->speaking,
-                     "level_db", p->level_db, "muted", p->muted, "video", s->has_video,
+                     "level_db", p->level_db, "muted", p->muted, "held", p->held, "video", s->has_video,
                      "audio", s->has_audio, "video_frames", (json_int_t)s->stats.video_frames,
                      "audio_frames", (json_int_t)s->stats.audio_frames,
                      "decode_errors", (json_int_t)s->stats.decode_errors,
@@ -86,7 +87,7 @@ char *room_stats_json(struct room *r, void *opaque)
 
     (void)opaque;
     for (int i = 0; i < r->part_count; i++)
-        if (r->parts[i].src)
+        if (r->parts[i].src && !r->parts[i].src->waiting)
             json_array_append_new(parts, room_json_participant(&r->parts[i]));
     for (int i = 0; i < r->profile_count; i++)
         json_array_append_new(profiles, room_json_profile(r->profiles[i]));

@@ -581,4 +581,12 @@ void source_rtp_get_stats(const struct source *s, struct source_rtp_stats *video
         return;
     *video = r->video.stats;
     *audio = r->audio.stats;
+    for (int i = 0; i < 2; i++) {
+        const struct source_rtp_stream *st = i ? &r->audio : &r->video;
+        struct rtp_endpoint_stats es;
+        if (!st->ep)
+            continue;
+        rtp_endpoint_get_stats(st->ep, &es);
+        (i ? audio : video)->queue_drops = es.queue_drops;
+    }
 }

@@ -27,6 +27,7 @@ struct source_rtp_stream_config {
 struct source_rtp_stats {
     uint64_t packets, bytes, srtp_failures, malformed, wrong_payload_type, wrong_ssrc;
     uint64_t lost, late, plis_sent, nacks_sent, frames_broken, dtmf_events;
+    uint64_t queue_drops;                /* datagrams the receive queue had no room for */
     double jitter_ms;
 };
 

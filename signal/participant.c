@@ -126,7 +126,7 @@ static int participant_media(struct server *s, const struct sdp_media *offer, st
         return ret;
     }
     ret = rtp_endpoint_open(&st->ep, s->base, s->cfg.rtp_address, s->cfg.rtp_port_min,
-                            s->cfg.rtp_port_max, &s->port_cursor, offer->rtcp_mux, is_video ? 512 : 128);
+                            s->cfg.rtp_port_max, &s->port_cursor, offer->rtcp_mux, is_video ? 512 : 256);
     if (ret < 0) {
         snprintf(err, err_size, "no free RTP port in %d-%d", s->cfg.rtp_port_min, s->cfg.rtp_port_max);
         return ret;
