@@ -6,6 +6,7 @@
 #include <libavutil/avstring.h>
 #include "mixer/captions.h"
 #include "mixer/compositor.h"
+#include "mixer/keybox.h"
 #include "mixer/log.h"
 #include "mixer/profile_out.h"
 #include "mixer/room_priv.h"
@@ -205,6 +206,36 @@ int room_set_mute(struct room *r, int id, int muted)
     if (!p)
         return AVERROR(ENOENT);
     p->muted = muted;
+    return 0;
+}
+
+int room_push_dtmf(struct room *r, int id, char key)
+{
+    struct room_participant *p = room_find(r, id);
+
+    if (!p)
+        return AVERROR(ENOENT);
+    source_push_dtmf(p->src, key);
+    return 0;
+}
+
+int room_admit(struct room *r, int id)
+{
+    struct room_participant *p = room_find(r, id);
+
+    if (!p)
+        return AVERROR(ENOENT);
+    keybox_unref(&p->src->waiting);
+    return 0;
+}
+
+int room_set_hold(struct room *r, int id, int held)
+{
+    struct room_participant *p = room_find(r, id);
+
+    if (!p)
+        return AVERROR(ENOENT);
+    p->held = held;
     return 0;
 }
 

@@ -85,6 +85,19 @@ int room_add_return_audio(struct room *r, int id, struct profile_out *p);
 /* Mutes or unmutes a participant's audio in every mix. */
 int room_set_mute(struct room *r, int id, int muted);
 
+/* A key participant id pressed (a SIP INFO), handled like an RFC 4733 one
+ * (source_push_dtmf): "*6" toggles its mute; a waiting participant's key goes
+ * to its keybox. */
+int room_push_dtmf(struct room *r, int id, char key);
+
+/* Admits a waiting participant (source->waiting dropped): from the next tick it
+ * has a tile, is mixed and hears the mix. */
+int room_admit(struct room *r, int id);
+
+/* Puts a participant on hold (its audio out of every mix, it hears silence) or
+ * takes it off. */
+int room_set_hold(struct room *r, int id, int held);
+
 /* Switches the layout from the next tick (def borrowed; must outlive the room or
  * the next switch). */
 void room_set_layout(struct room *r, const struct layout_def *def);

@@ -1,22 +1,39 @@
 /* A room tick's audio: read each present participant, measure its level and voice
  * activity, sum and limit the mix, pick the active speaker, feed the profiles.
  * (Mix-minus for talkers is computed per receiver by the live server.) */
+#include <math.h>
 #include <string.h>
+#include "mixer/keybox.h"
 #include "mixer/log.h"
 #include "mixer/profile_out.h"
 #include "mixer/room_priv.h"
 #include "mixer/source.h"
 #include "mixer/timeline.h"
 
-/* Each participant with a return path hears everyone but itself. */
-static void room_audio_mix_minus(struct room *r, int n)
+/* What a waiting participant hears: a 440 Hz beep of 200 ms every 2 s (room
+ * time, sample a0 onwards). */
+static void room_audio_prompt(float *dst, int64_t a0, int n, int rate)
+{
+    for (int i = 0; i < n; i++) {
+        int64_t k = (a0 + i) % (2 * (int64_t)rate);
+        dst[i] = k < rate / 5 ? 0.25f * (float)sin(2 * M_PI * 440.0 * (double)k / rate) : 0.0f;
+    }
+}
+
+/* Each participant with a return path hears everyone but itself (a waiting one
+ * the prompt, a held one silence). */
+static void room_audio_mix_minus(struct room *r, int64_t a0, int n)
 {
     for (int i = 0; i < r->part_count; i++) {
         struct room_participant *p = &r->parts[i];
 
         if (!p->src || !p->return_audio)
             continue;
-        if (p->src->has_audio && p->joined)
+        if (p->src->waiting)
+            room_audio_prompt(r->minus, a0, n, r->cfg.mix_rate);
+        else if (p->held)
+            memset(r->minus, 0, (size_t)n * sizeof(float));
+        else if (p->src->has_audio && p->joined)
             amix_mix_minus(r->minus, r->mix, p->audio, n);
         else
             memcpy(r->minus, r->mix, (size_t)n * sizeof(float));
@@ -26,11 +43,19 @@ static void room_audio_mix_minus(struct room *r, int n)
 }
 
 /* Keys pressed by a participant: "*6" toggles its mute (as on FreeSWITCH and most
- * bridges). Other keys are kept for the next check. */
+ * bridges). Other keys are kept for the next check. A waiting participant's keys
+ * all go to its keybox. */
 static void room_audio_dtmf(struct room_participant *p)
 {
     struct source *s = p->src;
 
+    if (s->waiting && s->dtmf_len) {
+        for (int i = 0; i < s->dtmf_len; i++)
+            keybox_push(s->waiting, s->dtmf[i]);
+        s->dtmf_len = 0;
+        s->dtmf[0] = '\0';
+        return;
+    }
     if (s->dtmf_len >= 2 && !strcmp(s->dtmf + s->dtmf_len - 2, "*6")) {
         p->muted = !p->muted;
         log_info("%s %s (DTMF *6)", s->name, p->muted ? "muted" : "unmuted");
@@ -56,13 +81,19 @@ int room_audio_tick(struct room *r, int64_t a0, int n)
         if (!p->src || !p->joined || p->left)
             continue;
         room_audio_dtmf(p);
+        if (p->src->waiting) {               /* heard by nobody */
+            source_read_audio(p->src, p->audio, n);
+            p->level_db = -120;
+            p->speaking = 0;
+            continue;
+        }
         if (!p->src->has_audio) {
             p->level_db = -120;
             p->speaking = 0;
             continue;
         }
         source_read_audio(p->src, p->audio, n);
-        if (p->muted)
+        if (p->muted || p->held)
             memset(p->audio, 0, (size_t)n * sizeof(float));
         p->level_db = amix_level_db(p->audio, n);
         p->speaking = amix_vad_update(&p->vad, now, p->level_db);
@@ -76,7 +107,7 @@ int room_audio_tick(struct room *r, int64_t a0, int n)
         count++;
     }
     amix_sum(r->mix, inputs, count, n);
-    room_audio_mix_minus(r, n);
+    room_audio_mix_minus(r, a0, n);
     amix_limiter_process(&r->limiter, r->mix, n);
     r->speaker_id = layout_speaker_update(&r->speaker, now, ids, levels, active, count);
     for (int i = 0; i < r->profile_count; i++) {

@@ -132,7 +132,7 @@ int room_video_tick(struct room *r, double t)
 
     for (int i = 0; i < r->part_count; i++) {
         struct room_participant *p = &r->parts[i];
-        if (p->src && p->joined && !p->left)
+        if (p->src && p->joined && !p->left && !p->src->waiting)
             present[present_count++] = (struct layout_participant){ p->src->id, p->src->is_screen };
     }
     placed_count = layout_engine_place(r->layout, present, present_count, r->speaker_id,

@@ -139,6 +139,33 @@ static void sink_rtp_retransmit(struct sink_rtp *r, const uint16_t *seqs, int co
     }
 }
 
+/* Feedback read from the queue: ours is acted on, another stream's (the other
+ * sink on a bundled endpoint) goes to the endpoint's mailbox for it. */
+static void sink_rtp_feedback(struct sink_rtp *r, const struct rtcp_info *info)
+{
+    struct rtp_endpoint_feedback fb = { 0 };
+    uint32_t key = info->pli ? info->pli_media_ssrc : info->fir_media_ssrc;
+
+    if ((info->pli || info->fir) && (!key || key == r->ssrc)) {
+        r->stats.plis_received++;
+        r->keyframe_wanted = 1;
+    } else if (info->pli || info->fir) {
+        fb.media_ssrc = key;
+        fb.keyframe = 1;
+        rtp_endpoint_post_feedback(r->ep, &fb);
+    }
+    if (info->nack_count && (!info->nack_media_ssrc || info->nack_media_ssrc == r->ssrc)) {
+        r->stats.nacks_received++;
+        sink_rtp_retransmit(r, info->nacks, info->nack_count);
+    } else if (info->nack_count) {
+        memset(&fb, 0, sizeof(fb));
+        fb.media_ssrc = info->nack_media_ssrc;
+        fb.nack_count = FFMIN(info->nack_count, RTP_ENDPOINT_FEEDBACK_NACKS);
+        memcpy(fb.nacks, info->nacks, (size_t)fb.nack_count * sizeof(fb.nacks[0]));
+        rtp_endpoint_post_feedback(r->ep, &fb);
+    }
+}
+
 static int sink_rtp_poll(struct sink *s)
 {
     struct sink_rtp *r = s->priv;
@@ -170,14 +197,7 @@ static int sink_rtp_poll(struct sink *s)
             r->stats.rtcp_failures++;
             continue;
         }
-        if (info.pli || info.fir) {
-            r->stats.plis_received++;
-            r->keyframe_wanted = 1;
-        }
-        if (info.nack_count) {
-            r->stats.nacks_received++;
-            sink_rtp_retransmit(r, info.nacks, info.nack_count);
-        }
+        sink_rtp_feedback(r, &info);
     }
     if (r->packet_count && now - r->last_sr_us > SINK_RTP_SR_INTERVAL_US)
         sink_rtp_send_sr(r, now);
@@ -302,7 +322,7 @@ int sink_rtp_alloc(struct sink **out, const struct sink_rtp_config *cfg)
     snprintf(s->url, sizeof(s->url), "%s", cfg->url);
     r->cfg = *cfg;
     r->ep = rtp_endpoint_ref(cfg->endpoint);
-    r->ssrc = av_get_random_seed();
+    r->ssrc = cfg->ssrc ? cfg->ssrc : av_get_random_seed();
     r->ts_offset = av_get_random_seed();
     r->seq = (uint16_t)av_get_random_seed();
     r->first_audio = 1;

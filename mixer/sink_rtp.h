@@ -18,6 +18,7 @@ struct sink_rtp_config {
     enum AVMediaType type;               /* which encoder of the profile it sends */
     const struct codec_desc *codec;
     int payload_type;
+    uint32_t ssrc;                       /* 0: a random one */
     int clock_rate;
     char fmtp[512];                      /* negotiated (H.264 packetization-mode) */
     int srtp;

@@ -1,6 +1,7 @@
 /* Generic source helpers: reading audio with silence fill, freeing. */
 #include <string.h>
 #include <libavutil/mem.h>
+#include "mixer/keybox.h"
 #include "mixer/source.h"
 
 int source_read_audio(struct source *s, float *dst, int n)
@@ -35,6 +36,7 @@ void source_free(struct source **p)
         return;
     if (s->ops && s->ops->free_priv)
         s->ops->free_priv(s->priv);
+    keybox_unref(&s->waiting);
     av_frame_free(&s->video);
     if (s->audio)
         av_audio_fifo_free(s->audio);

@@ -13,6 +13,7 @@
 #define SOURCE_MAX_WIDTH 7680
 #define SOURCE_MAX_HEIGHT 4320
 
+struct keybox;
 struct source;
 
 struct source_ops {
@@ -51,6 +52,10 @@ struct source {
      * room consumes them (e.g. "*6" toggles mute). */
     char dtmf[16];
     int dtmf_len;
+    /* Set while the participant waits to be admitted (a SIP caller keying in the
+     * room's PIN): no tile, not in the mix, hears a prompt; its keys go to this box
+     * (owned reference) instead of dtmf. */
+    struct keybox *waiting;
 };
 
 /* Appends a pressed key to s->dtmf (drops the oldest when full). */

@@ -65,6 +65,8 @@ void api_handle(struct evhttp_request *req, void *opaque)
         api_rooms(s, req, seg, n);
     else if (n >= 2 && !strcmp(seg[0], "whip"))
         api_whip(s, req, seg, n);
+    else if (n >= 2 && !strcmp(seg[0], "whep"))
+        api_whep(s, req, seg, n);
     else
         http_reply_error(req, 404, "no such route: %s", path);
 done:

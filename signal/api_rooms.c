@@ -178,6 +178,30 @@ static void api_cmd_remove_output(struct room *room, void *arg)
         profile_out_remove_sink(p, c->id);
 }
 
+int server_room_remove_output(struct server_room *r, int id)
+{
+    for (int i = 0; i < r->output_count; i++) {
+        struct server_output *o = &r->outputs[i];
+        /* A file output's sink has the output's id; RTP and WHEP ones their own. */
+        int ids[2] = { o->sink_ids[0] ? o->sink_ids[0] : id, o->sink_ids[1] };
+        if (o->id != id)
+            continue;
+        for (int k = 0; k < 2 && ids[k]; k++) {
+            struct api_remove_output_cmd *c = av_mallocz(sizeof(*c));
+            if (!c)
+                continue;
+            c->id = ids[k];
+            snprintf(c->profile, sizeof(c->profile), "%s", o->profile);
+            room_thread_post(r->thread, api_cmd_remove_output, c, av_free);
+        }
+        output_rtp_release(o);
+        memmove(r->outputs + i, r->outputs + i + 1, (size_t)(r->output_count - i - 1) * sizeof(r->outputs[0]));
+        r->output_count--;
+        return 0;
+    }
+    return AVERROR(ENOENT);
+}
+
 static void api_cmd_set_layout(struct room *room, void *arg)
 {
     room_set_layout(room, arg);
@@ -416,32 +440,10 @@ static void api_outputs(struct server *s, struct server_room *r, struct evhttp_r
         return;
     }
     if (n == 4 && method == EVHTTP_REQ_DELETE) {
-        int id = atoi(seg[3]);
-        for (int i = 0; i < r->output_count; i++) {
-            struct server_output *o = &r->outputs[i];
-            int ids[2] = { id, 0 };
-            if (o->id != id)
-                continue;
-            if (o->endpoint_count) {
-                ids[0] = o->sink_ids[0];
-                ids[1] = o->endpoint_count > 1 ? o->sink_ids[1] : 0;
-            }
-            for (int k = 0; k < 2 && ids[k]; k++) {
-                struct api_remove_output_cmd *c = av_mallocz(sizeof(*c));
-                if (!c)
-                    continue;
-                c->id = ids[k];
-                snprintf(c->profile, sizeof(c->profile), "%s", o->profile);
-                room_thread_post(r->thread, api_cmd_remove_output, c, av_free);
-            }
-            output_rtp_release(o);
-            memmove(r->outputs + i, r->outputs + i + 1,
-                    (size_t)(r->output_count - i - 1) * sizeof(r->outputs[0]));
-            r->output_count--;
+        if (server_room_remove_output(r, atoi(seg[3])) < 0)
+            http_reply_error(req, 404, "no output %s in room %s", seg[3], r->id);
+        else
             http_reply_text(req, 204, "application/json", "", 0);
-            return;
-        }
-        http_reply_error(req, 404, "no output %s in room %s", seg[3], r->id);
         return;
     }
     http_reply_error(req, 405, "outputs: POST /rooms/ID/outputs or DELETE /rooms/ID/outputs/OID");

@@ -21,6 +21,7 @@ void config_defaults(struct server_config *c)
     c->ice_address_count = 1;
     c->ice_timeout_s = 30;
     snprintf(c->sip_address, sizeof(c->sip_address), "127.0.0.1");
+    c->sip_invite_rate = 10;
 }
 
 static int config_string(json_t *obj, const char *key, char *dst, size_t size,
@@ -101,8 +102,15 @@ int config_parse(struct server_config *c, const char *json, size_t len, char *er
         (ret = config_int(root, "sip_port", 0, 65535, &c->sip_port, err, err_size)) < 0 ||
         (ret = config_string(root, "sip_address", c->sip_address, sizeof(c->sip_address), err, err_size)) < 0 ||
         (ret = config_string(root, "sip_default_room", c->sip_default_room, sizeof(c->sip_default_room),
-                             err, err_size)) < 0)
+                             err, err_size)) < 0 ||
+        (ret = config_string(root, "sip_pin", c->sip_pin, sizeof(c->sip_pin), err, err_size)) < 0 ||
+        (ret = config_int(root, "sip_invite_rate", 1, 100000, &c->sip_invite_rate, err, err_size)) < 0)
         goto done;
+    if (c->sip_pin[strspn(c->sip_pin, "0123456789*")]) {
+        snprintf(err, err_size, "config: \"sip_pin\" must be digits (0-9, *)");
+        ret = AVERROR(EINVAL);
+        goto done;
+    }
     if ((ret = config_ice_addresses(root, c, err, err_size)) < 0 ||
         (ret = config_int(root, "ice_timeout_s", 1, 3600, &c->ice_timeout_s, err, err_size)) < 0)
         goto done;

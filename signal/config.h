@@ -17,6 +17,8 @@ struct server_config {
     int sip_port;                /* SIP over UDP and TCP; 0 (default): SIP off */
     char sip_address[64];        /* address SIP listens on; default 127.0.0.1 */
     char sip_default_room[64];   /* room of a call whose Request-URI names none; "" : 404 */
+    char sip_pin[16];            /* digits a call to the default room must key in; "" : none */
+    int sip_invite_rate;         /* new INVITEs per second per source address; default 10 */
     /* WebRTC (WHIP): ICE host candidate addresses (libnice skips loopback unless
      * listed) and the seconds after which a peer that has not connected, or has
      * gone silent, is removed. */

@@ -139,6 +139,11 @@ fail:
 
 void output_rtp_release(struct server_output *o)
 {
+    /* The transport first: it stops using the endpoint before it goes. */
+    if (o->transport_close)
+        o->transport_close(o->transport);
+    o->transport_close = NULL;
+    o->transport = NULL;
     for (int i = 0; i < o->endpoint_count; i++) {
         rtp_endpoint_stop(o->endpoints[i]);
         rtp_endpoint_unref(&o->endpoints[i]);

@@ -17,7 +17,8 @@ int output_rtp_create(struct server *s, struct server_room *r, const struct prof
                       const char *sdp, struct server_output *o, char *answer, size_t answer_size,
                       char *err, size_t err_size);
 
-/* Stops and drops the output's endpoints (its sinks are removed by the caller). */
+/* Closes the output's transport (WHEP), then stops and drops its endpoints (its
+ * sinks are removed by the caller). */
 void output_rtp_release(struct server_output *o);
 
 #endif

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <libavutil/mem.h>
 #include "codecs/codec.h"
+#include "mixer/keybox.h"
 #include "mixer/log.h"
 #include "mixer/profile_out.h"
 #include "mixer/room.h"
@@ -304,6 +305,7 @@ static int participant_attach(struct server *s, struct server_room *r, struct se
         goto fail;
     snprintf(cmd->src->name, sizeof(cmd->src->name), "%s", sp->name);
     cmd->src->is_phone = req->is_phone || !video->used;
+    cmd->src->waiting = keybox_ref(req->waiting);
     if (audio->used && audio->receives &&
         (ret = participant_return_audio(r, sp->id, audio, addr, &cmd->return_audio)) < 0)
         goto fail;

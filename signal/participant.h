@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include "signal/server.h"
 
+struct keybox;
+
 /* Codec preferences, best first, "ENCODING/CLOCK" (see sdp_answer_media). */
 struct participant_prefs {
     const char *const *audio;
@@ -29,6 +31,8 @@ struct participant_request {
     const char *profile;         /* preferred video profile to receive, may be NULL */
     const struct participant_prefs *prefs;   /* NULL: participant_prefs_default */
     int is_phone;                /* show a phone glyph while it has no video */
+    struct keybox *waiting;      /* set: joins waiting for admission, its keys go
+                                  * there (a reference is taken); see source.h */
     /* What carries its endpoints when not plain UDP (WebRTC), closed when it
      * leaves; NULL otherwise. */
     void *transport;

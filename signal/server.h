@@ -28,6 +28,9 @@ struct server_output {
     struct rtp_endpoint *endpoints[2];
     int sink_ids[2];
     int endpoint_count;
+    /* WHEP viewers: the WebRTC transport carrying endpoints[0], closed first. */
+    void *transport;
+    void (*transport_close)(void *transport);
 };
 
 #define SERVER_MAX_PARTICIPANTS 64
@@ -97,10 +100,14 @@ void api_rooms(struct server *s, struct evhttp_request *req, char seg[][128], in
 void api_participants(struct server *s, struct server_room *r, struct evhttp_request *req,
                       char seg[][128], int n);
 void api_whip(struct server *s, struct evhttp_request *req, char seg[][128], int n);
+void api_whep(struct server *s, struct evhttp_request *req, char seg[][128], int n);
 
 /* Attaches a sink (ownership passed) to the room's running profile `def`, creating
  * the profile on the room thread when it is not running yet. Loop thread. */
 int server_room_attach_sink(struct server_room *r, const struct profile_def *def, struct sink *sink);
+/* Removes output id: its sinks leave the profile (on the room thread), its
+ * transport closes and its endpoints go. Loop thread. 0 or AVERROR(ENOENT). */
+int server_room_remove_output(struct server_room *r, int id);
 struct server_room *server_find_room(struct server *s, const char *id);
 void server_room_free(struct server_room **p);
 

@@ -22,6 +22,7 @@
  * SDP is ours (NUTAG_MEDIA_ENABLE(0)): sofia's offer/answer engine is not used.
  */
 #include <errno.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <libavutil/mem.h>
 
 #include <sofia-sip/su_config.h>
@@ -55,7 +57,9 @@ struct sip_call;
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/tport_tag.h>
+#include <sofia-sip/msg_addr.h>
 
+#include "mixer/keybox.h"
 #include "mixer/log.h"
 #include "signal/loop_call.h"
 #include "signal/participant.h"
@@ -66,6 +70,9 @@ struct sip_call;
 #define SIP_MAX_CALLS 256
 #define SIP_BYE_TIMEOUT_MS 2000          /* at shutdown: a BYE unanswered this long fails */
 #define SIP_SHUTDOWN_MS 5000             /* then the stack must be done */
+#define SIP_KEYS_MS 100                  /* how often waiting calls' keys are read */
+#define SIP_PIN_TRIES 3                  /* wrong PINs before we hang up */
+#define SIP_RATE_SLOTS 64                /* source addresses the INVITE limit tracks */
 
 /* One call: its handle and its place in a room. */
 struct sip_call {
@@ -74,6 +81,17 @@ struct sip_call {
     struct sip_room_call room;
     char last_sdp[SIP_ROOM_SDP_SIZE];    /* what we sent last (re-INVITE answers) */
     uint64_t sdp_version;                /* its o= version */
+    int waiting;                         /* keying in the PIN (room.keys set) */
+    char pin[16];                        /* keys so far, before '#' */
+    int pin_tries;                       /* wrong PINs so far */
+    int held;                            /* on hold (as applied to the media) */
+};
+
+/* New INVITEs from one source address in the current second. */
+struct sip_rate {
+    char addr[64];
+    int64_t window_ms;                   /* start of the second */
+    int count;
 };
 
 struct sip {
@@ -87,6 +105,8 @@ struct sip {
     su_root_t *root;
     nua_t *nua;
     su_timer_t *stop_timer;
+    su_timer_t *keys_timer;              /* reads waiting calls' keys */
+    struct sip_rate rates[SIP_RATE_SLOTS];
     int stopping, stopped;
     struct sip_call *calls[SIP_MAX_CALLS];
     int call_count;
@@ -114,6 +134,7 @@ static void sip_call_free(struct sip *sip, struct sip_call *call)
         }
     if (call->nh)
         nua_handle_bind(call->nh, NULL);
+    keybox_unref(&call->room.keys);
     av_free(call);
 }
 
@@ -225,6 +246,9 @@ static void sip_on_invite(struct sip *sip, nua_handle_t *nh, const sip_t *msg)
     nua_handle_bind(nh, call);
     snprintf(call->last_sdp, sizeof(call->last_sdp), "%s", call->room.local_sdp);
     call->sdp_version = 1;
+    call->waiting = call->room.keys != NULL;
+    if (call->waiting)
+        log_info("sip: call from %s to room %s waits for its PIN (keys then #)", call->from, call->room.room);
     if (call->room.pending)
         log_info("sip: call from %s to room %s: INVITE without SDP, our offer goes in the 200, "
                  "the answer is expected in the ACK", call->from, call->room.room);
@@ -263,14 +287,29 @@ static void sip_on_ack(struct sip *sip, struct sip_call *call, const sip_t *msg)
              call->room.name, call->room.room, call->room.participant_id);
 }
 
-/* re-INVITE: answered with our SDP, directions mirrored; not applied to the media yet. */
+/* Applies hold (or resume) to the call's media: its voice out of the mix, silence
+ * to it. */
+static void sip_call_hold(struct sip *sip, struct sip_call *call, int held)
+{
+    if (held == call->held)
+        return;
+    call->room.held = held;
+    if (loop_call_run(sip->server->calls, sip_room_hold, &call->room) < 0 || call->room.status != 200) {
+        log_warn("sip: call from %s: cannot apply %s to its media", call->from, held ? "hold" : "resume");
+        return;
+    }
+    call->held = held;
+    log_info("sip: call from %s %s (participant %d)", call->from, held ? "on hold" : "resumed",
+             call->room.participant_id);
+}
+
+/* re-INVITE: answered with our SDP, directions mirrored; hold applied to the media. */
 static void sip_on_reinvite(struct sip *sip, struct sip_call *call, const sip_t *msg)
 {
     char *answer = NULL, err[256] = "";
     int has_sdp = msg->sip_payload && msg->sip_payload->pl_len > 0;
     int ret;
 
-    (void)sip;
     if (call->room.pending) {
         sip_respond_error(call->nh, 491, "our offer is still waiting for its answer");
         return;
@@ -296,11 +335,138 @@ static void sip_on_reinvite(struct sip *sip, struct sip_call *call, const sip_t 
         sip_respond_error(call->nh, 488, err[0] ? err : "no memory");
     } else {
         snprintf(call->last_sdp, sizeof(call->last_sdp), "%s", answer);
-        log_info("sip: call from %s: re-INVITE answered (o= version %llu); media direction changes "
-                 "(hold/resume) are not applied yet", call->from, (unsigned long long)call->sdp_version);
+        log_info("sip: call from %s: re-INVITE answered (o= version %llu)", call->from,
+                 (unsigned long long)call->sdp_version);
         sip_respond_sdp(call->nh, answer);
+        sip_call_hold(sip, call, sip_room_offer_holds(msg->sip_payload->pl_data, msg->sip_payload->pl_len));
     }
     av_free(answer);
+}
+
+/* ---- keys: PIN entry and SIP INFO ---- */
+
+/* A key of a waiting call: collected until '#', then the PIN is checked. Right:
+ * the participant is admitted; wrong SIP_PIN_TRIES times: BYE. */
+static void sip_call_pin_key(struct sip *sip, struct sip_call *call, char key)
+{
+    size_t n = strlen(call->pin);
+
+    if (key != '#') {
+        if (n + 1 < sizeof(call->pin)) {
+            call->pin[n] = key;
+            call->pin[n + 1] = '\0';
+        }
+        return;
+    }
+    if (!strcmp(call->pin, sip->server->cfg.sip_pin)) {
+        call->pin[0] = '\0';
+        if (loop_call_run(sip->server->calls, sip_room_admit, &call->room) < 0 || call->room.status != 200) {
+            log_warn("sip: call from %s: right PIN but its participant is gone", call->from);
+            return;
+        }
+        call->waiting = 0;
+        keybox_unref(&call->room.keys);
+        log_info("sip: call from %s: right PIN, admitted to room %s as participant %d", call->from,
+                 call->room.room, call->room.participant_id);
+        return;
+    }
+    call->pin[0] = '\0';
+    call->pin_tries++;
+    log_warn("sip: call from %s: wrong PIN (%d of %d)", call->from, call->pin_tries, SIP_PIN_TRIES);
+    if (call->pin_tries < SIP_PIN_TRIES)
+        return;
+    call->waiting = 0;
+    sip_call_leave(sip, call);
+    nua_bye(call->nh, SIPTAG_REASON_STR("SIP;cause=403;text=\"wrong PIN\""), TAG_END());
+}
+
+/* Every SIP_KEYS_MS: the keys the rooms collected for waiting calls (RFC 4733). */
+static void sip_on_keys_timer(struct sip *sip, su_timer_t *t, struct sip *arg)
+{
+    (void)t;
+    (void)arg;
+    for (int i = 0; i < sip->call_count; i++) {
+        struct sip_call *call = sip->calls[i];
+        char keys[32];
+        int n = call->waiting && call->room.keys ? keybox_take(call->room.keys, keys, sizeof(keys)) : 0;
+
+        for (int k = 0; k < n && call->waiting; k++)
+            sip_call_pin_key(sip, call, keys[k]);
+    }
+}
+
+/* INFO in a call: a DTMF key (application/dtmf-relay or application/dtmf) is
+ * answered 200 and handled like an RFC 4733 one; another body 415. */
+static void sip_on_info(struct sip *sip, nua_handle_t *nh, struct sip_call *call, const sip_t *msg)
+{
+    const char *type = msg && msg->sip_content_type ? msg->sip_content_type->c_type : NULL;
+    char key = msg && msg->sip_payload ? sip_room_info_key(type, msg->sip_payload->pl_data,
+                                                           msg->sip_payload->pl_len) : 0;
+
+    if (!call) {
+        nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(sip->nua), TAG_END());
+        nua_handle_destroy(nh);
+        return;
+    }
+    if (!key) {
+        log_warn("sip: call from %s: INFO without a DTMF key (%s); 415", call->from, type ? type : "no body");
+        nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(sip->nua),
+                    SIPTAG_ACCEPT_STR("application/dtmf-relay, application/dtmf"), TAG_END());
+        return;
+    }
+    nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(sip->nua), TAG_END());
+    log_debug("sip: call from %s: a key by INFO", call->from);
+    if (call->waiting) {
+        sip_call_pin_key(sip, call, key);
+        return;
+    }
+    call->room.key = key;
+    if (call->room.participant_id &&
+        (loop_call_run(sip->server->calls, sip_room_dtmf, &call->room) < 0 || call->room.status != 200))
+        log_warn("sip: call from %s: key %c not delivered (participant gone)", call->from, key);
+}
+
+/* ---- INVITE rate limit ---- */
+
+static int64_t sip_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether a new INVITE from the current request's source address is within
+ * sip_invite_rate per second (a fixed one-second window per address; the least
+ * recently used of SIP_RATE_SLOTS addresses is forgotten first). */
+static int sip_rate_allow(struct sip *sip, char *addr, size_t addr_size)
+{
+    msg_t *req = nua_current_request(sip->nua);
+    su_addrinfo_t *ai = req ? msg_addrinfo(req) : NULL;
+    struct sip_rate *slot = NULL, *oldest = &sip->rates[0];
+    int64_t now = sip_now_ms();
+
+    snprintf(addr, addr_size, "?");
+    if (!ai || !ai->ai_addr ||
+        getnameinfo(ai->ai_addr, (socklen_t)ai->ai_addrlen, addr, (socklen_t)addr_size, NULL, 0, NI_NUMERICHOST))
+        return 1;
+    for (int i = 0; i < SIP_RATE_SLOTS && !slot; i++) {
+        if (!strcmp(sip->rates[i].addr, addr))
+            slot = &sip->rates[i];
+        else if (sip->rates[i].window_ms < oldest->window_ms)
+            oldest = &sip->rates[i];
+    }
+    if (!slot) {
+        slot = oldest;
+        snprintf(slot->addr, sizeof(slot->addr), "%s", addr);
+        slot->window_ms = now;
+        slot->count = 0;
+    }
+    if (now - slot->window_ms >= 1000) {
+        slot->window_ms = now;
+        slot->count = 0;
+    }
+    return ++slot->count <= sip->server->cfg.sip_invite_rate;
 }
 
 static void sip_on_state(struct sip *sip, int status, const char *phrase, nua_handle_t *nh,
@@ -316,7 +482,10 @@ static void sip_on_state(struct sip *sip, int status, const char *phrase, nua_ha
         log_info("sip: call from %s in room %s ended (%d %s)", call->from, call->room.room, status,
                  phrase ? phrase : "");
         call->nh = NULL;
-        sip_call_free(sip, call);
+        call->waiting = 0;
+        /* A late offer still pending: the loop has stopped (shutdown), sip_stop frees it. */
+        if (!call->room.pending)
+            sip_call_free(sip, call);
     }
     nua_handle_bind(nh, NULL);
     nua_handle_destroy(nh);
@@ -330,10 +499,17 @@ static void sip_on_event(nua_event_t event, int status, char const *phrase, nua_
     case nua_i_invite:
         if (!msg)
             break;
-        if (call)
+        if (call) {
             sip_on_reinvite(sip, call, msg);
-        else
-            sip_on_invite(sip, nh, msg);
+        } else {
+            char addr[64];
+            if (sip_rate_allow(sip, addr, sizeof(addr))) {
+                sip_on_invite(sip, nh, msg);
+            } else {
+                log_debug("sip: INVITE from %s refused: over sip_invite_rate", addr);
+                nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("1"), TAG_END());
+            }
+        }
         break;
     case nua_i_ack:
         if (call)
@@ -357,8 +533,10 @@ static void sip_on_event(nua_event_t event, int status, char const *phrase, nua_
     case nua_i_error:
         log_warn("sip: %d %s", status, phrase ? phrase : "");
         break;
-    case nua_i_options:
     case nua_i_info:
+        sip_on_info(sip, nh, call, msg);
+        break;
+    case nua_i_options:
     case nua_i_message:
     case nua_i_refer:
     case nua_i_subscribe:
@@ -450,7 +628,8 @@ static void *sip_thread(void *arg)
                               NUTAG_SHUTDOWN_EVENTS(1),
                               /* sofia's STUN miniserver leaks on every malformed request */
                               TPTAG_STUN_SERVER(0),
-                              SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS"),
+                              NUTAG_APPL_METHOD("INFO"),
+                              SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
                               SIPTAG_SUPPORTED_STR("timer"),
                               SIPTAG_USER_AGENT_STR("tessera"),
                               TAG_END());
@@ -461,8 +640,13 @@ static void *sip_thread(void *arg)
         sip_set_state(sip, -1);
         return NULL;
     }
+    sip->keys_timer = su_timer_create(su_root_task(sip->root), SIP_KEYS_MS);
+    if (!sip->keys_timer || su_timer_run(sip->keys_timer, sip_on_keys_timer, sip) < 0)
+        log_error("sip: no key timer: PIN entry by RFC 4733 will not work");
     sip_set_state(sip, 1);
     su_root_run(sip->root);
+    if (sip->keys_timer)
+        su_timer_destroy(sip->keys_timer);
     if (sip->stop_timer)
         su_timer_destroy(sip->stop_timer);
     if (!sip->stopped)
@@ -577,6 +761,7 @@ void sip_stop(struct sip **p)
     /* The SIP thread has ended: what its calls still hold is the loop thread's. */
     for (int i = 0; i < sip->call_count; i++) {
         participant_pending_free(&sip->calls[i]->room.pending);
+        keybox_unref(&sip->calls[i]->room.keys);
         av_free(sip->calls[i]);
     }
     pthread_cond_destroy(&sip->cond);

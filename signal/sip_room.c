@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <libavutil/mem.h>
+#include "mixer/keybox.h"
 #include "mixer/log.h"
+#include "mixer/room.h"
+#include "mixer/room_thread.h"
 #include "signal/participant.h"
 #include "signal/sdp.h"
 #include "signal/server.h"
@@ -53,6 +57,14 @@ static void sip_room_request(const struct sip_room_call *c, struct participant_r
     req->name = c->name[0] ? c->name : NULL;
     req->prefs = &participant_prefs_legacy;
     req->is_phone = 1;
+    req->waiting = c->keys;
+}
+
+/* Whether a call to room r must key in the PIN: r is the default room and a PIN
+ * is set. */
+static int sip_room_needs_pin(const struct server *s, const struct server_room *r)
+{
+    return s->cfg.sip_pin[0] && s->cfg.sip_default_room[0] && !strcmp(r->id, s->cfg.sip_default_room);
 }
 
 void sip_room_join(struct server *s, void *arg)
@@ -71,6 +83,11 @@ void sip_room_join(struct server *s, void *arg)
     if (r->participant_count >= SERVER_MAX_PARTICIPANTS) {
         c->status = 486;
         snprintf(c->reason, sizeof(c->reason), "room %s is full", r->id);
+        return;
+    }
+    if (sip_room_needs_pin(s, r) && !c->keys && !(c->keys = keybox_alloc())) {
+        c->status = 503;
+        snprintf(c->reason, sizeof(c->reason), "no memory");
         return;
     }
     if (!c->sdp) {
@@ -122,6 +139,108 @@ void sip_room_leave(struct server *s, void *arg)
         log_info("room %s: participant %d left (SIP call ended)", r->id, c->participant_id);
     c->participant_id = 0;
     c->status = 200;
+}
+
+/* ---- commands to a call's room ---- */
+
+struct sip_room_cmd {
+    int id;
+    int value;
+};
+
+static void sip_room_cmd_dtmf(struct room *room, void *arg)
+{
+    const struct sip_room_cmd *c = arg;
+    room_push_dtmf(room, c->id, (char)c->value);
+}
+
+static void sip_room_cmd_admit(struct room *room, void *arg)
+{
+    const struct sip_room_cmd *c = arg;
+    room_admit(room, c->id);
+}
+
+static void sip_room_cmd_hold(struct room *room, void *arg)
+{
+    const struct sip_room_cmd *c = arg;
+    room_set_hold(room, c->id, c->value);
+}
+
+/* Queues fn(value) to the call's participant on its room thread. */
+static void sip_room_post(struct server *s, struct sip_room_call *c, room_command_fn fn, int value)
+{
+    struct server_room *r = c->participant_id ? sip_room_of(s, c) : NULL;
+    struct sip_room_cmd *cmd;
+
+    c->status = 404;
+    if (!r)
+        return;
+    c->status = 500;
+    if (!(cmd = av_mallocz(sizeof(*cmd))))
+        return;
+    cmd->id = c->participant_id;
+    cmd->value = value;
+    if (room_thread_post(r->thread, fn, cmd, av_free) >= 0)
+        c->status = 200;
+}
+
+void sip_room_dtmf(struct server *s, void *arg)
+{
+    struct sip_room_call *c = arg;
+    sip_room_post(s, c, sip_room_cmd_dtmf, c->key);
+}
+
+void sip_room_admit(struct server *s, void *arg)
+{
+    struct sip_room_call *c = arg;
+    sip_room_post(s, c, sip_room_cmd_admit, 0);
+}
+
+void sip_room_hold(struct server *s, void *arg)
+{
+    struct sip_room_call *c = arg;
+    sip_room_post(s, c, sip_room_cmd_hold, c->held);
+}
+
+/* ---- SIP INFO DTMF ---- */
+
+static char sip_room_key_of(const char *v, size_t n)
+{
+    static const char keys[] = "0123456789*#ABCD";
+
+    while (n && (*v == ' ' || *v == '\t'))
+        v++, n--;
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n'))
+        n--;
+    if (n == 1 && strchr(keys, v[0] >= 'a' && v[0] <= 'd' ? v[0] - 32 : v[0]) && v[0])
+        return v[0] >= 'a' && v[0] <= 'd' ? (char)(v[0] - 32) : v[0];
+    if (n == 2 && v[0] == '1' && v[1] >= '0' && v[1] <= '5')
+        return keys[10 + v[1] - '0'];                /* RFC 4733 event codes 10-15 */
+    return 0;
+}
+
+char sip_room_info_key(const char *type, const char *body, size_t len)
+{
+    const char *p = body, *end = body + len;
+
+    if (!type || !body)
+        return 0;
+    if (!strcasecmp(type, "application/dtmf"))
+        return sip_room_key_of(body, len);
+    if (strcasecmp(type, "application/dtmf-relay"))
+        return 0;
+    while (p < end) {                                /* "Name=value" lines */
+        const char *eol = memchr(p, '\n', (size_t)(end - p)), *eq;
+        size_t n = (size_t)((eol ? eol : end) - p);
+
+        while (n && (*p == ' ' || *p == '\t'))
+            p++, n--;
+        eq = memchr(p, '=', n);
+        if (eq && eq - p >= 6 && !strncasecmp(p, "Signal", 6) && strspn(p + 6, " \t") >= (size_t)(eq - p - 6))
+            return sip_room_key_of(eq + 1, n - (size_t)(eq + 1 - p));
+        p = eol ? eol + 1 : end;
+    }
+    return 0;
 }
 
 /* ---- text from SIP headers ---- */
@@ -239,6 +358,27 @@ static int sip_room_reanswer_media(struct sdp_media *m, const struct sdp_media *
     m->direction = sip_room_direction(sip_room_sends(m->direction) && sip_room_receives(o->direction),
                                       sip_room_receives(m->direction) && sip_room_sends(o->direction));
     return 0;
+}
+
+int sip_room_offer_holds(const char *offer, size_t offer_len)
+{
+    struct sdp_session *sdp = NULL;
+    char err[128];
+    int audio = 0, held = 1;
+
+    if (sdp_session_alloc(&sdp) < 0 || sdp_parse(sdp, offer, offer_len, err, sizeof(err)) < 0) {
+        sdp_session_free(&sdp);
+        return 0;
+    }
+    for (int i = 0; i < sdp->media_count; i++) {
+        const struct sdp_media *m = &sdp->media[i];
+        if (strcmp(m->type, "audio") || m->port == 0)
+            continue;
+        audio = 1;
+        held &= m->direction == SDP_SENDONLY || m->direction == SDP_INACTIVE || !strcmp(m->addr, "0.0.0.0");
+    }
+    sdp_session_free(&sdp);
+    return audio && held;
 }
 
 int sip_room_reanswer(const char *local, const char *offer, size_t offer_len, uint64_t version,

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct keybox;
 struct participant_pending;
 struct server;
 
@@ -27,6 +28,11 @@ struct sip_room_call {
     uint64_t room_serial;        /* and its serial (a deleted room's id can be reused) */
     int participant_id;          /* 0 while none */
     struct participant_pending *pending;   /* our late offer, until the answer */
+    struct keybox *keys;         /* set by join when the call must key in the PIN
+                                  * (its participant waits; the room fills the box
+                                  * with its RFC 4733 keys); owned by the call */
+    char key;                    /* in, dtmf: the key pressed */
+    int held;                    /* in, hold: on hold (1) or not (0) */
     /* out */
     int status;                  /* SIP status: 200, or the error to answer */
     char reason[256];            /* the cause, for the log and a Warning header */
@@ -44,6 +50,19 @@ void sip_room_join(struct server *s, void *arg);
 void sip_room_complete(struct server *s, void *arg);
 void sip_room_leave(struct server *s, void *arg);
 
+/* More loop_call_fn's, each queuing a command to the participant's room (status
+ * 200, or 404 when the room or participant is gone): dtmf delivers `key` as if
+ * received by RFC 4733 (room_push_dtmf); admit lets a waiting participant in
+ * (room_admit); hold applies `held` (room_set_hold). */
+void sip_room_dtmf(struct server *s, void *arg);
+void sip_room_admit(struct server *s, void *arg);
+void sip_room_hold(struct server *s, void *arg);
+
+/* The key of a SIP INFO body of content type `type` (application/dtmf-relay
+ * "Signal=5\r\nDuration=160", or application/dtmf "5"): '0'-'9', '*', '#',
+ * 'A'-'D'; 0 when the type is another or the body names no key. Any thread. */
+char sip_room_info_key(const char *type, const char *body, size_t len);
+
 /* Copies text (a caller's display name or a Request-URI user part, already unquoted
  * or unescaped) into out (size bytes): invalid UTF-8 and control characters dropped,
  * spaces trimmed, cut at a character boundary. Any thread. */
@@ -58,5 +77,10 @@ void sip_room_clean_text(const char *text, char *out, size_t size);
  * or codecs is not supported yet). */
 int sip_room_reanswer(const char *local, const char *offer, size_t offer_len, uint64_t version,
                       char *out, size_t size, char *err, size_t err_size);
+
+/* Whether an offer puts the call on hold: every audio m= line it enables is
+ * sendonly or inactive, or has a 0.0.0.0 address (RFC 2543 hold). 0 when it is
+ * malformed or has no audio. Any thread. */
+int sip_room_offer_holds(const char *offer, size_t offer_len);
 
 #endif

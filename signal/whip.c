@@ -26,6 +26,7 @@
 #include "signal/sdp.h"
 #include "signal/server.h"
 #include "signal/whip.h"
+#include "signal/whip_priv.h"
 
 #define WHIP_QUEUE_SLOTS 640             /* video and audio share the bundled endpoint */
 
@@ -33,23 +34,6 @@
 static const char *const whip_prefs_audio[] = { "opus/48000", "G722/8000", "PCMU/8000", "PCMA/8000" };
 static const char *const whip_prefs_video[] = { "H264/90000", "VP8/90000" };
 static const struct participant_prefs whip_prefs = { whip_prefs_audio, 4, whip_prefs_video, 2 };
-
-/* Who a transport belongs to; owned by the transport, read on the ICE thread. */
-struct whip_link {
-    struct server *server;
-    char room[64];
-    char name[64];
-    int participant_id;
-};
-
-/* One offer being answered. */
-struct whip_offer {
-    struct sdp_session *offer, *answer;
-    struct participant_stream streams[SDP_MAX_MEDIA];
-    struct participant_stream *audio, *video;
-    const struct sdp_media *transport;   /* the first accepted m= line: ICE and DTLS attributes */
-    struct webrtc_peer *peer;
-};
 
 int whip_start(struct server *s)
 {
@@ -76,25 +60,31 @@ int whip_start(struct server *s)
     return ret;
 }
 
-static void whip_transport_close(void *transport)
+void whip_transport_close(void *transport)
 {
     struct webrtc_peer *peer = transport;
 
     webrtc_peer_close(&peer);
 }
 
+/* Closes a participant's or an output's transport when it is a WebRTC one. */
+static void whip_close_owned(void **transport, server_transport_close_fn *close)
+{
+    if (*close == whip_transport_close) {
+        whip_transport_close(*transport);
+        *transport = NULL;
+        *close = NULL;
+    }
+}
+
 void whip_stop(struct server *s)
 {
     for (int i = 0; i < s->room_count; i++) {
         struct server_room *r = s->rooms[i];
-        for (int j = 0; r && j < r->participant_count; j++) {
-            struct server_participant *sp = &r->participants[j];
-            if (sp->transport_close == whip_transport_close) {
-                whip_transport_close(sp->transport);
-                sp->transport = NULL;
-                sp->transport_close = NULL;
-            }
-        }
+        for (int j = 0; r && j < r->participant_count; j++)
+            whip_close_owned(&r->participants[j].transport, &r->participants[j].transport_close);
+        for (int j = 0; r && j < r->output_count; j++)
+            whip_close_owned(&r->outputs[j].transport, &r->outputs[j].transport_close);
     }
     ice_thread_stop(&s->ice);
     dtls_cert_free(&s->dtls_cert);
@@ -106,31 +96,28 @@ static void whip_remove_on_loop(struct server *s, void *arg)
     const struct whip_link *l = arg;
     struct server_room *r = server_find_room(s, l->room);
 
-    if (r && participant_delete(s, r, l->participant_id) >= 0)
-        log_info("room %s: %s left (participant %d)", l->room, l->name, l->participant_id);
+    if (r && participant_delete(s, r, l->id) >= 0)
+        log_info("room %s: %s left (participant %d)", l->room, l->name, l->id);
 }
 
-/* ICE thread. */
-static void whip_on_event(void *opaque, enum webrtc_event event, const char *detail)
+void whip_on_event(void *opaque, enum webrtc_event event, const char *detail)
 {
     struct whip_link *l = opaque;
 
     switch (event) {
     case WEBRTC_EVENT_CONNECTED:
-        log_info("room %s: %s (participant %d): ICE connected", l->room, l->name, l->participant_id);
+        log_info("room %s: %s (%s %d): ICE connected", l->room, l->name, l->what, l->id);
         break;
     case WEBRTC_EVENT_SECURE:
-        log_info("room %s: %s (participant %d): DTLS-SRTP established (%s)", l->room, l->name,
-                 l->participant_id, detail);
+        log_info("room %s: %s (%s %d): DTLS-SRTP established (%s)", l->room, l->name, l->what, l->id, detail);
         break;
     case WEBRTC_EVENT_ENDED:
     case WEBRTC_EVENT_FAILED:
         if (event == WEBRTC_EVENT_ENDED)
-            log_info("room %s: %s (participant %d): %s", l->room, l->name, l->participant_id, detail);
+            log_info("room %s: %s (%s %d): %s", l->room, l->name, l->what, l->id, detail);
         else
-            log_warn("room %s: %s (participant %d): %s; removing it", l->room, l->name, l->participant_id,
-                     detail);
-        loop_call_run(l->server->calls, whip_remove_on_loop, l);
+            log_warn("room %s: %s (%s %d): %s; removing it", l->room, l->name, l->what, l->id, detail);
+        loop_call_run(l->server->calls, l->remove, l);
         break;
     }
 }
@@ -143,7 +130,8 @@ static int whip_is_webrtc_media(const struct sdp_media *m)
 
 /* Codec choice per m= line: the first audio and the first video line we can
  * decode are taken, every other line is rejected. */
-static int whip_negotiate(struct whip_offer *o, char *err, size_t err_size)
+static int whip_negotiate(struct whip_offer *o, const struct participant_prefs *prefs, char *err,
+                          size_t err_size)
 {
     int first_error = 0;
 
@@ -158,7 +146,7 @@ static int whip_negotiate(struct whip_offer *o, char *err, size_t err_size)
             participant_reject_media(m, &o->answer->media[i]);
             continue;
         }
-        ret = participant_choose_codec(m, &o->answer->media[i], &whip_prefs, &o->streams[i], err, err_size);
+        ret = participant_choose_codec(m, &o->answer->media[i], prefs, &o->streams[i], err, err_size);
         if (ret < 0) {
             if (!first_error)
                 first_error = ret;
@@ -214,13 +202,25 @@ static int whip_check_transport(const struct whip_offer *o, char *err, size_t er
     return err[0] ? AVERROR_INVALIDDATA : 0;
 }
 
-static int whip_open_transport(struct server *s, struct whip_offer *o, char *err, size_t err_size)
+int whip_offer_parse(struct whip_offer *o, const char *text, size_t len, const struct participant_prefs *prefs,
+                     char *err, size_t err_size)
+{
+    int ret;
+
+    if ((ret = sdp_session_alloc(&o->offer)) < 0 || (ret = sdp_session_alloc(&o->answer)) < 0 ||
+        (ret = sdp_parse(o->offer, text, len, err, err_size)) < 0 ||
+        (ret = whip_negotiate(o, prefs, err, err_size)) < 0)
+        return ret;
+    return whip_check_transport(o, err, err_size);
+}
+
+int whip_peer_open(struct server *s, struct whip_offer *o, char *err, size_t err_size)
 {
     const struct sdp_media *t = o->transport;
     struct ice_candidate remote[SDP_MAX_CANDIDATES];
     const char *addresses[CONFIG_MAX_ICE_ADDRESSES];
     struct webrtc_peer_config cfg = { 0 };
-    int n = 0, ret;
+    int n = 0;
 
     for (int i = 0; i < t->candidate_count; i++) {
         const struct sdp_candidate *c = &t->candidates[i];
@@ -250,7 +250,13 @@ static int whip_open_transport(struct server *s, struct whip_offer *o, char *err
     cfg.fingerprint = t->fingerprint;
     cfg.timeout_s = s->cfg.ice_timeout_s;
     cfg.queue_slots = WHIP_QUEUE_SLOTS;
-    ret = webrtc_peer_alloc(&o->peer, &cfg, err, err_size);
+    return webrtc_peer_alloc(&o->peer, &cfg, err, err_size);
+}
+
+static int whip_open_transport(struct server *s, struct whip_offer *o, char *err, size_t err_size)
+{
+    int ret = whip_peer_open(s, o, err, err_size);
+
     if (ret < 0)
         return ret;
     /* Publish only: the browser sends, tessera decrypts in the transport. */
@@ -267,8 +273,7 @@ static int whip_open_transport(struct server *s, struct whip_offer *o, char *err
     return 0;
 }
 
-/* Our side of each accepted m= line: receive only, one ICE transport, DTLS server. */
-static int whip_fill_answer(struct server *s, struct whip_offer *o)
+int whip_fill_answer(struct server *s, struct whip_offer *o, enum sdp_direction direction)
 {
     struct ice_candidate local[ICE_MAX_CANDIDATES];
     char ufrag[64], pwd[128];
@@ -285,7 +290,7 @@ static int whip_fill_answer(struct server *s, struct whip_offer *o)
         a->port = local[0].port;
         snprintf(a->addr, sizeof(a->addr), "%s", local[0].addr);
         a->rtcp_mux = 1;
-        a->direction = SDP_RECVONLY;
+        a->direction = direction;
         snprintf(a->ice_ufrag, sizeof(a->ice_ufrag), "%s", ufrag);
         snprintf(a->ice_pwd, sizeof(a->ice_pwd), "%s", pwd);
         snprintf(a->fingerprint_alg, sizeof(a->fingerprint_alg), "sha-256");
@@ -313,7 +318,7 @@ static int whip_fill_answer(struct server *s, struct whip_offer *o)
     return 0;
 }
 
-static void whip_offer_free(struct whip_offer *o)
+void whip_offer_free(struct whip_offer *o)
 {
     participant_streams_release(o->streams);
     webrtc_peer_close(&o->peer);
@@ -322,28 +327,41 @@ static void whip_offer_free(struct whip_offer *o)
 }
 
 /* The offer -> a participant with a started transport and our answer in res. */
-static int whip_publish(struct server *s, struct server_room *r, const char *text, size_t len,
-                        const char *name, struct participant_result *res, char *err, size_t err_size)
+int whip_link_start(struct server *s, struct webrtc_peer *peer, const struct server_room *r, const char *name,
+                    const char *what, int id, void (*remove)(struct server *s, void *link))
 {
-    struct participant_request req = { .offer = text, .offer_len = len, .name = name, .prefs = &whip_prefs,
-                                       .transport_close = whip_transport_close };
-    struct whip_offer o = { 0 };
-    struct server_participant *sp;
-    struct whip_link *link = NULL;
+    struct whip_link *link = av_mallocz(sizeof(*link));
     int ret;
 
-    if ((ret = participant_room_full(r, err, err_size)) < 0 || (ret = sdp_session_alloc(&o.offer)) < 0 ||
-        (ret = sdp_session_alloc(&o.answer)) < 0 || (ret = sdp_parse(o.offer, text, len, err, err_size)) < 0 ||
-        (ret = whip_negotiate(&o, err, err_size)) < 0 || (ret = whip_check_transport(&o, err, err_size)) < 0 ||
+    if (!link)
+        return AVERROR(ENOMEM);
+    link->server = s;
+    link->id = id;
+    link->what = what;
+    link->remove = remove;
+    snprintf(link->room, sizeof(link->room), "%s", r->id);
+    snprintf(link->name, sizeof(link->name), "%s", name);
+    ret = webrtc_peer_start(peer, whip_on_event, link, av_free);
+    if (ret < 0)
+        av_free(link);
+    return ret;
+}
+
+static int whip_publish(struct server *s, struct server_room *r, const char *text, size_t len,
+                        struct evkeyvalq *query, struct participant_result *res, char *err, size_t err_size)
+{
+    struct participant_request req = { .offer = text, .offer_len = len, .name = evhttp_find_header(query, "name"),
+                                       .prefs = &whip_prefs, .transport_close = whip_transport_close };
+    struct whip_offer o = { 0 };
+    struct server_participant *sp;
+    int ret;
+
+    if ((ret = participant_room_full(r, err, err_size)) < 0 ||
+        (ret = whip_offer_parse(&o, text, len, &whip_prefs, err, err_size)) < 0 ||
         (ret = whip_open_transport(s, &o, err, err_size)) < 0)
         goto fail;
-    if ((ret = whip_fill_answer(s, &o)) < 0) {
+    if ((ret = whip_fill_answer(s, &o, SDP_RECVONLY)) < 0) {
         snprintf(err, err_size, "no local ICE candidate: %s", av_err2str(ret));
-        goto fail;
-    }
-    link = av_mallocz(sizeof(*link));
-    if (!link) {
-        ret = AVERROR(ENOMEM);
         goto fail;
     }
     req.transport = o.peer;
@@ -351,14 +369,10 @@ static int whip_publish(struct server *s, struct server_room *r, const char *tex
     if (ret < 0)
         goto fail;
     o.peer = NULL;                       /* the participant owns it now */
-    link->server = s;
-    link->participant_id = sp->id;
-    snprintf(link->room, sizeof(link->room), "%s", r->id);
-    snprintf(link->name, sizeof(link->name), "%s", sp->name);
     participant_answer_session(s, r, sp->id, o.answer);
     ret = sdp_write(o.answer, res->answer, sizeof(res->answer));
-    if (ret >= 0 && (ret = webrtc_peer_start(req.transport, whip_on_event, link, av_free)) >= 0)
-        link = NULL;
+    if (ret >= 0)
+        ret = whip_link_start(s, req.transport, r, sp->name, "participant", sp->id, whip_remove_on_loop);
     if (ret < 0) {
         snprintf(err, err_size, "cannot answer: %s", av_err2str(ret));
         participant_delete(s, r, sp->id);
@@ -369,7 +383,6 @@ static int whip_publish(struct server *s, struct server_room *r, const char *tex
              o.video ? o.video->codec->name : "", o.video && o.audio ? " + " : "",
              o.audio ? o.audio->codec->name : "");
 fail:
-    av_free(link);
     whip_offer_free(&o);
     return ret;
 }
@@ -380,10 +393,13 @@ static int whip_status(int ret)
         return 503;
     if (ret == AVERROR_INVALIDDATA || ret == AVERROR(EINVAL) || ret == SDP_ERROR_NO_COMMON_CODEC)
         return 400;
+    if (ret == AVERROR(ENOENT))
+        return 404;
     return 500;
 }
 
-static void whip_post(struct server *s, struct evhttp_request *req, const char *room_id)
+static void whip_handle_post(struct server *s, struct evhttp_request *req, const char *route,
+                             const char *room_id, whip_answer_fn answer)
 {
     struct server_room *r = server_find_room(s, room_id);
     const char *type = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
@@ -400,7 +416,7 @@ static void whip_post(struct server *s, struct evhttp_request *req, const char *
         return;
     }
     if (!type || strncmp(type, "application/sdp", 15)) {
-        http_reply_error(req, 415, "WHIP wants an application/sdp offer");
+        http_reply_error(req, 415, "%s wants an application/sdp offer", !strcmp(route, "whep") ? "WHEP" : "WHIP");
         return;
     }
     body = http_read_body(req, &len);
@@ -411,12 +427,12 @@ static void whip_post(struct server *s, struct evhttp_request *req, const char *
     }
     if (q)
         evhttp_parse_query_str(q, &query);
-    ret = whip_publish(s, r, body, len, evhttp_find_header(&query, "name"), res, err, sizeof(err));
+    ret = answer(s, r, body, len, &query, res, err, sizeof(err));
     if (ret < 0) {
         http_reply_error(req, whip_status(ret), "%s", err[0] ? err : av_err2str(ret));
         goto done;
     }
-    snprintf(location, sizeof(location), "/whip/%s/%d", r->id, res->id);
+    snprintf(location, sizeof(location), "/%s/%s/%d", route, r->id, res->id);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Location", location);
     http_reply_text(req, 201, "application/sdp", res->answer, strlen(res->answer));
 done:
@@ -444,18 +460,24 @@ static void whip_delete(struct server *s, struct evhttp_request *req, const char
     http_reply_error(req, 404, "no WHIP session %s in room %s", pid, room_id);
 }
 
-void api_whip(struct server *s, struct evhttp_request *req, char seg[][128], int n)
+void whip_route(struct server *s, struct evhttp_request *req, char seg[][128], int n, const char *route,
+                whip_answer_fn answer, whip_delete_fn delete)
 {
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
 
     if (!s->ice)
         http_reply_error(req, 503, "WebRTC is not available (see the log at start-up)");
     else if (n == 2 && method == EVHTTP_REQ_POST)
-        whip_post(s, req, seg[1]);
+        whip_handle_post(s, req, route, seg[1], answer);
     else if (n == 3 && method == EVHTTP_REQ_DELETE)
-        whip_delete(s, req, seg[1], seg[2]);
+        delete(s, req, seg[1], seg[2]);
     else if (n == 3 && method == EVHTTP_REQ_PATCH)
         http_reply_error(req, 405, "trickle ICE and ICE restarts (PATCH) are not supported");
     else
-        http_reply_error(req, 405, "WHIP: POST /whip/ROOM with an SDP offer, DELETE /whip/ROOM/ID");
+        http_reply_error(req, 405, "POST /%s/ROOM with an SDP offer, DELETE /%s/ROOM/ID", route, route);
+}
+
+void api_whip(struct server *s, struct evhttp_request *req, char seg[][128], int n)
+{
+    whip_route(s, req, seg, n, "whip", whip_publish, whip_delete);
 }

@@ -193,6 +193,185 @@ def test_sip_dtmf_mute(ctx):
         srv.stop()
 
 
+def test_sip_info_dtmf(ctx):
+    """Keys by SIP INFO: application/dtmf-relay "*" then application/dtmf "6" mute the
+    caller (each INFO answered 200), and again unmute it; an INFO that is not DTMF
+    gets 415 and changes nothing."""
+    srv = sip_server(ctx)
+    a = None
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        a = sip_uac.Phone(srv.sip_port, "Ida", "ida")
+        r = a.invite("r1", a.offer(["PCMU"]))
+        if not r or r.status != 200:
+            raise AssertionError("INVITE: %s" % r)
+        wait_participants(srv, "r1", lambda ps: len(ps) == 1, 3, "caller not listed")
+        for rounds, want in ((1, True), (2, False)):
+            for body, ctype in (("Signal=*\r\nDuration=160\r\n", "application/dtmf-relay"),
+                                ("6", "application/dtmf")):
+                r = a.info(body, ctype)
+                if not r or r.status != 200:
+                    raise AssertionError("INFO %s %r answered %s" % (ctype, body, r))
+            wait_participants(srv, "r1", lambda ps: ps and ps[0]["muted"] is want, 3,
+                              "INFO * 6 (round %d) did not set muted=%s" % (rounds, want))
+        r = a.info("hello", "text/plain")
+        if not r or r.status != 415:
+            raise AssertionError("INFO text/plain answered %s, expected 415" % r)
+        r = a.bye()
+        if not r or r.status != 200:
+            raise AssertionError("BYE: %s" % r)
+    finally:
+        if a:
+            a.close()
+        srv.stop()
+
+
+def heard(phone, codec, t0, t1, path):
+    """What phone received of codec between monotonic times t0 and t1, decoded (8 kHz)."""
+    pt = sip_uac.CODECS[codec][0]
+    with phone.lock:
+        pkts = [(seq, p) for t, ptype, seq, p in phone.received if ptype == pt and t0 <= t < t1]
+    if len(pkts) < 20:
+        raise AssertionError("%s received %d %s packets in that window" % (phone.name, len(pkts), codec))
+    base = pkts[0][0]
+    pkts.sort(key=lambda x: (x[0] - base) & 0xffff)
+    return sip_uac.decode_payloads(path, codec, b"".join(p for _, p in pkts))
+
+
+def peak_level(samples, freq, win=0.2, rate=8000):
+    """The loudest short window of freq in samples (dBFS)."""
+    best, t = -200.0, 0.0
+    while t + win <= len(samples) / rate:
+        best = max(best, lib.goertzel_db(samples, rate, freq, t, win))
+        t += 0.05
+    return best
+
+
+def test_sip_pin_entry(ctx):
+    """Default room with a PIN: a call to an unknown room (or to the default room)
+    waits: not in the room state, not heard, hears the 440 Hz prompt; keys then '#'
+    (RFC 4733 for one caller, SIP INFO for the other; a wrong PIN first) admit it:
+    it is listed and the callers hear each other."""
+    srv = sip_server(ctx, sip_default_room="lobby", sip_pin="1234")
+    a = b = None
+    try:
+        srv.ok("POST", "/rooms", {"id": "lobby"})
+        a = sip_uac.Phone(srv.sip_port, "Anne", "anne")
+        b = sip_uac.Phone(srv.sip_port, "Bruno", "bruno")
+        a.rtp_path, b.rtp_path = ctx.path("a_heard.raw"), ctx.path("b_heard.raw")
+        ra = a.invite("nosuchroom", a.offer(["PCMU"]))
+        if not ra or ra.status != 200:
+            raise AssertionError("call to an unknown room with a default room: %s" % ra)
+        pa = sip_uac.sdp_media(ra.body)[0][1]
+        a.start_media(pa, sip_uac.encode_tone(ctx.path("a_tone.raw"), "PCMU", 700, 14), 0)
+        t0 = time.monotonic()
+        time.sleep(2.5)
+        if participants(srv, "lobby"):
+            raise AssertionError("a caller waiting for its PIN is listed: %s" % participants(srv, "lobby"))
+        s = heard(a, "PCMU", t0, time.monotonic(), a.rtp_path)
+        if peak_level(s, 440) < -30:
+            raise AssertionError("the waiting caller does not hear the 440 Hz prompt (%.1f dB)" % peak_level(s, 440))
+        a.send_dtmf(pa, "1234#")
+        wait_participants(srv, "lobby", lambda ps: [p["name"] for p in ps] == ["Anne"], 3,
+                          "right PIN by RFC 4733 did not admit the caller")
+        # The second caller dials the default room itself, keys by INFO.
+        rb = b.invite("lobby", b.offer(["PCMU"]))
+        if not rb or rb.status != 200:
+            raise AssertionError("call to the default room: %s" % rb)
+        b.start_media(sip_uac.sdp_media(rb.body)[0][1],
+                      sip_uac.encode_tone(ctx.path("b_tone.raw"), "PCMU", 1020, 10), 0)
+        t1 = time.monotonic()
+        time.sleep(2.0)
+        t2 = time.monotonic()
+        s = heard(a, "PCMU", t1 + 0.5, t2, a.rtp_path)
+        if lib.goertzel_db(s, 8000, 1020, 0, len(s) / 8000.0) > -45 or peak_level(s, 440) > -40:
+            raise AssertionError("the admitted caller hears the waiting one (1020 Hz %.1f dB) or its prompt "
+                                 "(440 Hz %.1f dB)" % (lib.goertzel_db(s, 8000, 1020, 0, len(s) / 8000.0),
+                                                      peak_level(s, 440)))
+        for k in "99#":
+            r = b.info("Signal=%s\r\nDuration=160\r\n" % k)
+            if not r or r.status != 200:
+                raise AssertionError("INFO key %s: %s" % (k, r))
+        time.sleep(0.5)
+        if len(participants(srv, "lobby")) != 1 or b.requests:
+            raise AssertionError("one wrong PIN: listed %s, requests %s" % (participants(srv, "lobby"), b.requests))
+        for k, ctype in (("1", "application/dtmf"), ("2", "application/dtmf"), ("3", "application/dtmf-relay"),
+                         ("4", "application/dtmf-relay"), ("#", "application/dtmf")):
+            body = k if ctype == "application/dtmf" else "Signal=%s\r\nDuration=160\r\n" % k
+            r = b.info(body, ctype)
+            if not r or r.status != 200:
+                raise AssertionError("INFO key %s: %s" % (k, r))
+        wait_participants(srv, "lobby", lambda ps: sorted(p["name"] for p in ps) == ["Anne", "Bruno"], 3,
+                          "right PIN by INFO did not admit the second caller")
+        t3 = time.monotonic()
+        time.sleep(2.5)
+        s = heard(a, "PCMU", t3 + 0.5, time.monotonic(), a.rtp_path)
+        lv = lib.goertzel_db(s, 8000, 1020, 0, len(s) / 8000.0)
+        if lv < -35:
+            raise AssertionError("after its PIN the second caller is not heard (1020 Hz at %.1f dB)" % lv)
+        s = heard(b, "PCMU", t3 + 0.5, time.monotonic(), b.rtp_path)
+        lv = lib.goertzel_db(s, 8000, 700, 0, len(s) / 8000.0)
+        if lv < -35:
+            raise AssertionError("the admitted second caller does not hear the first (700 Hz at %.1f dB)" % lv)
+        a.stop_media()
+        b.stop_media()
+        for p in (a, b):
+            p.bye()
+    finally:
+        for p in (a, b):
+            if p:
+                p.close()
+        srv.stop()
+
+
+def test_sip_pin_wrong(ctx):
+    """Three wrong PINs (RFC 4733, INFO, RFC 4733) get a BYE from us; the caller was
+    never listed. A late-offer call to the default room waits for its PIN too."""
+    srv = sip_server(ctx, sip_default_room="lobby", sip_pin="1234")
+    ph = None
+    try:
+        srv.ok("POST", "/rooms", {"id": "lobby"})
+        ph = sip_uac.Phone(srv.sip_port, "Mallory", "mallory")
+        r = ph.invite("whatever", ph.offer(["PCMU"]))
+        if not r or r.status != 200:
+            raise AssertionError("INVITE: %s" % r)
+        port = sip_uac.sdp_media(r.body)[0][1]
+        ph.send_dtmf(port, "1111#")
+        time.sleep(0.4)
+        for k in "42#":
+            ph.info(k, "application/dtmf")
+        time.sleep(0.3)
+        if any(m.method == "BYE" for m in ph.requests):
+            raise AssertionError("BYE after two wrong PINs")
+        ph.send_dtmf(port, "#")
+        if not ph.wait_request("BYE", 3):
+            raise AssertionError("no BYE after three wrong PINs")
+        if participants(srv, "lobby"):
+            raise AssertionError("a refused caller is listed: %s" % participants(srv, "lobby"))
+        log = srv.read_log()
+        if "wrong PIN (3 of 3)" not in log:
+            raise AssertionError("the log does not count the wrong PINs")
+        # Late offer to the default room: waits, then the PIN admits it.
+        r = ph.invite("lobby", "", ack=False)
+        media = sip_uac.sdp_media(r.body) if r and r.status == 200 else None
+        if not media:
+            raise AssertionError("late offer to the PIN room: %s" % r)
+        ph._learn_dialog(r)
+        ph.ack(r, "v=0\r\no=m 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                  "m=audio %d RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+                  "m=video 0 RTP/AVP 96\r\n" % ph.rtp_port)
+        time.sleep(0.8)
+        if participants(srv, "lobby"):
+            raise AssertionError("a late-offer caller is listed before its PIN")
+        ph.send_dtmf(media[0][1], "1234#")
+        wait_participants(srv, "lobby", lambda ps: len(ps) == 1, 3, "late-offer caller not admitted by its PIN")
+        ph.bye()
+    finally:
+        if ph:
+            ph.close()
+        srv.stop()
+
+
 def test_sip_mix_minus(ctx):
     """Two callers in one room, PCMU (440 Hz) and G.722 (1020 Hz): each is answered
     with its codec and hears the other's tone, not its own."""
@@ -334,11 +513,73 @@ def test_sip_reinvite_hold(ctx):
         r = ph.bye()
         if not r or r.status != 200:
             raise AssertionError("BYE: %s" % r)
-        if "not applied yet" not in srv.read_log():
-            raise AssertionError("the log does not say that hold is not applied to the media")
+        if "on hold" not in srv.read_log() or "resumed" not in srv.read_log():
+            raise AssertionError("the log does not show hold and resume applied")
     finally:
         if ph:
             ph.close()
+        srv.stop()
+
+
+def test_sip_hold_media(ctx):
+    """Hold applied to the media: while the second caller is on hold (a=sendonly,
+    then a=inactive) the first does not hear its tone, and it hears silence (the
+    state says held); after resume (sendrecv) both hear each other again."""
+    srv = sip_server(ctx)
+    a = b = None
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        a = sip_uac.Phone(srv.sip_port, "Anne", "anne")
+        b = sip_uac.Phone(srv.sip_port, "Bruno", "bruno")
+        a.rtp_path, b.rtp_path = ctx.path("a_heard.raw"), ctx.path("b_heard.raw")
+        ra = a.invite("r1", a.offer(["PCMU"]))
+        rb = b.invite("r1", b.offer(["PCMU"]))
+        if not ra or ra.status != 200 or not rb or rb.status != 200:
+            raise AssertionError("INVITEs: %s / %s" % (ra, rb))
+        a.start_media(sip_uac.sdp_media(ra.body)[0][1], sip_uac.encode_tone(ctx.path("a.raw"), "PCMU", 440, 12), 0)
+        b.start_media(sip_uac.sdp_media(rb.body)[0][1], sip_uac.encode_tone(ctx.path("b.raw"), "PCMU", 1020, 12), 0)
+
+        def levels(t0, t1):
+            sa, sb = heard(a, "PCMU", t0, t1, a.rtp_path), heard(b, "PCMU", t0, t1, b.rtp_path)
+            return (lib.goertzel_db(sa, 8000, 1020, 0, len(sa) / 8000.0),
+                    lib.goertzel_db(sb, 8000, 440, 0, len(sb) / 8000.0))
+
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        time.sleep(1.5)
+        before = levels(t0, time.monotonic())
+        if min(before) < -35:
+            raise AssertionError("before hold: A hears B at %.1f dB, B hears A at %.1f dB" % before)
+        for direction in ("sendonly", "inactive"):
+            r = b.reinvite(b.offer(["PCMU"], direction=direction))
+            if not r or r.status != 200:
+                raise AssertionError("hold re-INVITE (%s): %s" % (direction, r))
+            wait_participants(srv, "r1", lambda ps: [p["held"] for p in ps if p["name"] == "Bruno"] == [True], 3,
+                              "hold (%s) not in the room state" % direction)
+            t1 = time.monotonic()
+            time.sleep(2.0)
+            during = levels(t1 + 0.4, time.monotonic())
+            if during[0] > before[0] - 30 or during[1] > before[1] - 30:
+                raise AssertionError("on hold (%s): A hears B at %.1f dB (was %.1f), B hears A at %.1f dB "
+                                     "(was %.1f)" % (direction, during[0], before[0], during[1], before[1]))
+        r = b.reinvite(b.offer(["PCMU"], direction="sendrecv"))
+        if not r or r.status != 200:
+            raise AssertionError("resume re-INVITE: %s" % r)
+        wait_participants(srv, "r1", lambda ps: [p["held"] for p in ps if p["name"] == "Bruno"] == [False], 3,
+                          "resume not in the room state")
+        t2 = time.monotonic()
+        time.sleep(2.0)
+        after = levels(t2 + 0.4, time.monotonic())
+        if min(after) < -35:
+            raise AssertionError("after resume: A hears B at %.1f dB, B hears A at %.1f dB" % after)
+        a.stop_media()
+        b.stop_media()
+        for p in (a, b):
+            p.bye()
+    finally:
+        for p in (a, b):
+            if p:
+                p.close()
         srv.stop()
 
 
@@ -408,6 +649,59 @@ def test_sip_errors(ctx):
         if srv.proc.poll() is not None:
             raise AssertionError("tessera serve died")
     finally:
+        if ph:
+            ph.close()
+        srv.stop()
+
+
+def test_sip_invite_flood(ctx):
+    """100 INVITEs in a burst from one address (127.0.0.2): beyond sip_invite_rate (5
+    here) they get 503 with Retry-After; the server lives, and a call from another
+    address (127.0.0.1) during the flood is answered normally."""
+    import socket
+    srv = sip_server(ctx, sip_invite_rate=5)
+    ph = None
+    flood = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        flood.bind(("127.0.0.2", 0))
+        fport = flood.getsockname()[1]
+        for i in range(100):
+            cid = "flood%d-%x" % (i, os.getpid())
+            msg = ("INVITE sip:r1@127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.2:%d;branch=z9hG4bKfl%d;rport\r\n"
+                   "From: <sip:flood@127.0.0.2:%d>;tag=f%d\r\nTo: <sip:r1@127.0.0.1>\r\nCall-ID: %s\r\n"
+                   "CSeq: 1 INVITE\r\nContact: <sip:flood@127.0.0.2:%d>\r\nMax-Forwards: 70\r\n"
+                   "Content-Length: 0\r\n\r\n" % (srv.sip_port, fport, i, fport, i, cid, fport))
+            flood.sendto(msg.encode(), ("127.0.0.1", srv.sip_port))
+        ph = sip_uac.Phone(srv.sip_port, "Normal", "normal")
+        r = ph.invite("r1", ph.offer(["PCMU"]))
+        if not r or r.status != 200:
+            raise AssertionError("a call from another address during the flood: %s" % r)
+        statuses, retry_after = {}, 0
+        flood.settimeout(0.3)
+        deadline = time.monotonic() + 4
+        seen = set()
+        while time.monotonic() < deadline:
+            try:
+                data, _ = flood.recvfrom(65536)
+            except socket.timeout:
+                continue
+            m = sip_uac.Message(data)
+            if not m.is_response or m.status < 200 or m.get("call-id") in seen:
+                continue
+            seen.add(m.get("call-id"))
+            statuses[m.status] = statuses.get(m.status, 0) + 1
+            retry_after += m.status == 503 and m.get("retry-after") != ""
+        if statuses.get(503, 0) < 80 or retry_after != statuses.get(503, 0) or sum(statuses.values()) != 100:
+            raise AssertionError("answers to 100 INVITEs: %s (%d 503s with Retry-After)" % (statuses, retry_after))
+        if srv.proc.poll() is not None:
+            raise AssertionError("tessera serve died")
+        wait_participants(srv, "r1", lambda ps: "Normal" in [p["name"] for p in ps], 3, "the normal caller")
+        r = ph.bye()
+        if not r or r.status != 200:
+            raise AssertionError("BYE: %s" % r)
+    finally:
+        flood.close()
         if ph:
             ph.close()
         srv.stop()
@@ -505,13 +799,18 @@ def test_sip_port_in_use(ctx):
 
 TESTS = [
     ("sip_dtmf_mute", test_sip_dtmf_mute),
+    ("sip_info_dtmf", test_sip_info_dtmf),
+    ("sip_pin_entry", test_sip_pin_entry),
+    ("sip_pin_wrong", test_sip_pin_wrong),
     ("sip_sipp_call", test_sip_sipp_call),
     ("sip_tcp_call", test_sip_tcp_call),
     ("sip_mix_minus", test_sip_mix_minus),
     ("sip_late_offer", test_sip_late_offer),
     ("sip_reinvite_hold", test_sip_reinvite_hold),
+    ("sip_hold_media", test_sip_hold_media),
     ("sip_sdes", test_sip_sdes),
     ("sip_errors", test_sip_errors),
+    ("sip_invite_flood", test_sip_invite_flood),
     ("sip_room_deleted", test_sip_room_deleted),
     ("sip_shutdown_bye", test_sip_shutdown_bye),
     ("sip_port_in_use", test_sip_port_in_use),

@@ -1,6 +1,7 @@
-"""Integration tests of WebRTC ingest (WHIP) with a real browser: Debian's headless
-Chromium, driven by playwright-core from npm (webrtc/publish.mjs), publishes a known
-camera (flat red y4m) and microphone (440 Hz) to `tessera serve`. Each browser test
+"""Integration tests of WebRTC ingest (WHIP) and egress (WHEP) with a real browser:
+Debian's headless Chromium, driven by playwright-core from npm (webrtc/publish.mjs),
+publishes a known camera (flat red y4m) and microphone (440 Hz) to `tessera serve`;
+webrtc/view.mjs plays a room's profile over WHEP. Each browser test
 runs in its own network namespace (only 127.0.0.1 exists, so both ICE agents have
 loopback host candidates only): the test process forks, the child unshares its
 network namespace and runs tessera and the browser there."""
@@ -103,16 +104,14 @@ def in_netns(ctx, body):
         raise AssertionError(b"".join(chunks).decode("utf-8", "replace") or "child exit status %d" % status)
 
 
-class Publisher:
-    """node publish.mjs: one Chromium page publishing over WHIP; its JSON events are
-    read by a thread into a queue."""
+class Page:
+    """node SCRIPT ARGS: one Chromium page driven over stdin; its JSON events (one a
+    line on stdout) are read by a thread into a queue."""
 
-    def __init__(self, ctx, srv, room, name, mutate_fingerprint=False):
-        cam, mic = fake_media(ctx)
-        argv = ["node", os.path.join(WEBRTC_DIR, "publish.mjs"), "--url",
-                "http://127.0.0.1:%d/whip/%s?name=%s" % (srv.http_port, room, name),
-                "--video", cam, "--audio", mic] + (["--mutate-fingerprint"] if mutate_fingerprint else [])
-        self.log = open(ctx.path("publish_%s.log" % name), "w")
+    def __init__(self, ctx, script, args, log_name):
+        argv = ["node", os.path.join(WEBRTC_DIR, script)] + args
+        self.script = script
+        self.log = open(ctx.path(log_name), "w")
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, text=True)
         self.events = queue.Queue()
@@ -137,7 +136,7 @@ class Publisher:
             except queue.Empty:
                 break
             if ev["event"] == "error":
-                raise AssertionError("publish.mjs failed: %s" % ev.get("message"))
+                raise AssertionError("%s failed: %s" % (self.script, ev.get("message")))
             if ev["event"] == name and (pred is None or pred(ev)):
                 return ev
             if ev["event"] == "exit":
@@ -157,6 +156,26 @@ class Publisher:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+
+
+class Publisher(Page):
+    """publish.mjs: a Chromium page publishing its fake camera and microphone over WHIP."""
+
+    def __init__(self, ctx, srv, room, name, mutate_fingerprint=False):
+        cam, mic = fake_media(ctx)
+        Page.__init__(self, ctx, "publish.mjs",
+                      ["--url", "http://127.0.0.1:%d/whip/%s?name=%s" % (srv.http_port, room, name),
+                       "--video", cam, "--audio", mic] + (["--mutate-fingerprint"] if mutate_fingerprint else []),
+                      "publish_%s.log" % name)
+
+
+class Viewer(Page):
+    """view.mjs: a Chromium page playing a room's profile over WHEP."""
+
+    def __init__(self, ctx, srv, room, profile):
+        Page.__init__(self, ctx, "view.mjs",
+                      ["--url", "http://127.0.0.1:%d/whep/%s?profile=%s" % (srv.http_port, room, profile)],
+                      "view_%s.log" % profile)
 
 
 def participants(srv, room="r1"):
@@ -372,10 +391,164 @@ def test_whip_churn(ctx):
         srv.stop()
 
 
+def profile_sinks(srv, name, room="r1"):
+    """The sinks of the room's running profile `name` (from the room thread's state)."""
+    for p in srv.ok("GET", "/rooms/" + room)["state"].get("profiles", []):
+        if p["name"] == name:
+            return p["outputs"]
+    return []
+
+
+def wait_sinks(srv, name, pred, timeout, what):
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        last = profile_sinks(srv, name)
+        if pred(last):
+            return last
+        time.sleep(0.25)
+    raise AssertionError("%s: not within %.0f s; profile %s sinks: %s" % (what, timeout, name, last))
+
+
+def test_whep_view(ctx):
+    """An ffmpeg RTP participant (red 640x360 + 440 Hz) in a room viewed by Chromium
+    over WHEP (?profile=low): the page decodes 320x180 frames and audio, the video's
+    centre is red (screenshot saved); DELETE detaches the viewer's two sinks."""
+    def body():
+        srv = serve.Server(ctx)
+        view, sender = None, None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            base = serve.free_port_block(8)
+            rp = srv.ok("POST", "/rooms/r1/participants", {"name": "Rouge", "sdp": serve.sender_offer(base, base + 2)})
+            v, a, _ = serve.answer_ports(rp["sdp"])
+            sender = serve.start_sender(ctx, "red", RED, 440, 30, v, a, base + 4)
+            view = Viewer(ctx, srv, "r1", "low")
+            ans = view.wait_event("answer", 40)
+            if ans.get("status") != 201 or not (ans.get("location") or "").startswith("/whep/r1/"):
+                raise AssertionError("WHEP POST: %s %s" % (ans.get("status"), ans.get("body") or ans.get("location")))
+            for want in ("a=group:BUNDLE", "a=setup:passive", "a=sendonly", "a=rtcp-mux", "a=fingerprint:sha-256 ",
+                         "a=end-of-candidates", "H264/90000", "packetization-mode=1", "opus/48000", "a=ssrc:"):
+                if want not in ans["answer"]:
+                    raise AssertionError("the WHEP answer lacks %r:\n%s" % (want, ans["answer"]))
+            sinks = wait_sinks(srv, "low", lambda s: len(s) == 2, 5, "the viewer's two sinks on profile low")
+            deadline, stats = time.monotonic() + 20, None
+            while time.monotonic() < deadline:
+                view.command("stats")
+                stats = {s["kind"]: s for s in view.wait_event("stats", 10)["inbound"]}
+                vs, au = stats.get("video", {}), stats.get("audio", {})
+                if (vs.get("framesDecoded") or 0) > 30 and max(au.get("packetsReceived") or 0,
+                                                                 au.get("totalSamplesReceived") or 0) > 50:
+                    break
+                time.sleep(0.5)
+            with open(ctx.path("viewer_stats.json"), "w") as fh:
+                json.dump(stats, fh, indent=1)
+            vs, au = stats.get("video", {}), stats.get("audio", {})
+            if (vs.get("framesDecoded") or 0) <= 30 or max(au.get("packetsReceived") or 0,
+                                                           au.get("totalSamplesReceived") or 0) <= 50:
+                raise AssertionError("the viewer decoded too little within 20 s: %s" % stats)
+            if (vs.get("frameWidth"), vs.get("frameHeight")) != (320, 180):
+                raise AssertionError("the viewer's frames are %sx%s, expected 320x180 (profile low)"
+                                     % (vs.get("frameWidth"), vs.get("frameHeight")))
+            view.command("pixel")
+            px = view.wait_event("pixel", 10)
+            rgb = px.get("rgb") or [0, 0, 0]
+            if not (rgb[0] > 150 and rgb[1] < 90 and rgb[2] < 90):
+                raise AssertionError("the video's centre pixel is %s, expected red-ish (%s)" % (rgb, px))
+            view.command("screenshot " + ctx.path("whep_view.png"))
+            view.wait_event("screenshot", 10)
+            code, reply, _ = srv.call("DELETE", ans["location"])
+            if code != 200:
+                raise AssertionError("DELETE %s -> %d %s" % (ans["location"], code, reply))
+            ids = {s["id"] for s in sinks}
+            wait_sinks(srv, "low", lambda s: not ids & {x["id"] for x in s}, 3, "the viewer's sinks detached")
+            if any(o["url"].startswith("whep:") for o in srv.ok("GET", "/rooms/r1")["outputs"]):
+                raise AssertionError("the viewer is still listed: %s" % srv.ok("GET", "/rooms/r1")["outputs"])
+            code, _, _ = srv.call("DELETE", ans["location"])
+            if code != 404:
+                raise AssertionError("a second DELETE of %s -> %d, expected 404" % (ans["location"], code))
+            if srv.proc.poll() is not None:
+                raise AssertionError("tessera serve died")
+        finally:
+            if view:
+                view.close()
+            if sender and sender.poll() is None:
+                sender.kill()
+                sender.wait()
+            srv.stop()
+    in_netns(ctx, body)
+
+
+def view_offer(fingerprint=True, ice=True):
+    """A browser-like WHEP offer: recvonly Opus + H.264 (42e01f, mode 1), bundled."""
+    fp = "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\n" if fingerprint else ""
+    cred = "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" if ice else ""
+    return ("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
+            "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n%s%sa=setup:actpass\r\na=mid:0\r\n"
+            "a=recvonly\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
+            "m=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\n%s%sa=setup:actpass\r\na=mid:1\r\n"
+            "a=recvonly\r\na=rtcp-mux\r\na=rtpmap:102 H264/90000\r\na=rtcp-fb:102 nack\r\n"
+            "a=rtcp-fb:102 nack pli\r\n"
+            "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
+            % (cred, fp, cred, fp))
+
+
+def test_whep_errors(ctx):
+    """Refused WHEP offers (no fingerprint, no ICE credentials, a profile browsers
+    cannot decode, an unknown profile or room) get their status and a reason and
+    leave no output; a good offer without a browser is answered and DELETE removes it;
+    viewers that never connect go at the ICE timeout, with their room, or at SIGINT
+    (under ASan: nothing leaks)."""
+    srv = serve.Server(ctx, extra={"ice_timeout_s": 3})
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        cases = (("/whep/r1", view_offer(fingerprint=False), 400, "fingerprint"),
+                 ("/whep/r1", view_offer(ice=False), 400, "ice-ufrag"),
+                 ("/whep/r1?profile=legacy", view_offer(), 400, "h263p"),
+                 ("/whep/r1?profile=nosuch", view_offer(), 404, "no profile nosuch"),
+                 ("/whep/nosuchroom", view_offer(), 404, "nosuchroom"))
+        for path, sdp, want, cause in cases:
+            code, reply, _ = srv.call("POST", path, raw=sdp, content_type="application/sdp")
+            err = reply.get("error", "") if isinstance(reply, dict) else str(reply)
+            if code != want or cause.lower() not in err.lower():
+                raise AssertionError("POST %s -> %d %r, expected %d naming %r" % (path, code, err, want, cause))
+        if srv.ok("GET", "/rooms/r1")["outputs"]:
+            raise AssertionError("a refused offer left an output: %s" % srv.ok("GET", "/rooms/r1")["outputs"])
+        code, reply, headers = srv.call("POST", "/whep/r1?profile=low", raw=view_offer(),
+                                        content_type="application/sdp")
+        if code != 201 or "a=sendonly" not in reply or "a=rtpmap:102 H264/90000" not in reply:
+            raise AssertionError("WHEP POST -> %d %s" % (code, reply))
+        wait_sinks(srv, "low", lambda s: len(s) == 2, 5, "two sinks on profile low")
+        code, reply, _ = srv.call("DELETE", headers["Location"])
+        if code != 200:
+            raise AssertionError("DELETE %s -> %d %s" % (headers["Location"], code, reply))
+        wait_sinks(srv, "low", lambda s: not s, 3, "the sinks detached")
+        if srv.ok("GET", "/rooms/r1")["outputs"]:
+            raise AssertionError("DELETE left the output: %s" % srv.ok("GET", "/rooms/r1")["outputs"])
+        srv.ok("POST", "/rooms", {"id": "r2"})
+        for room in ("r1", "r2"):
+            code, reply, _ = srv.call("POST", "/whep/%s" % room, raw=view_offer(), content_type="application/sdp")
+            if code != 201:
+                raise AssertionError("WHEP POST in %s -> %d %s" % (room, code, reply))
+        srv.ok("DELETE", "/rooms/r2")
+        deadline = time.monotonic() + 8
+        while srv.ok("GET", "/rooms/r1")["outputs"] and time.monotonic() < deadline:
+            time.sleep(0.25)
+        if srv.ok("GET", "/rooms/r1")["outputs"]:
+            raise AssertionError("a viewer that never connected is still there after 8 s (ice_timeout_s 3)")
+        wait_log(srv, "stopped viewing (viewer", 1)
+        code, _, _ = srv.call("POST", "/whep/r1?profile=hd", raw=view_offer(), content_type="application/sdp")
+        if code != 201:
+            raise AssertionError("WHEP POST ?profile=hd -> %d" % code)
+    finally:
+        srv.stop()
+
+
 TESTS = [
     ("whip_errors", test_whip_errors),
     ("whip_churn", test_whip_churn),
     ("whip_publish", test_whip_publish),
     ("whip_wrong_fingerprint", test_whip_wrong_fingerprint),
     ("whip_silent_peer", test_whip_silent_peer),
+    ("whep_errors", test_whep_errors),
+    ("whep_view", test_whep_view),
 ]

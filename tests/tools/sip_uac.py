@@ -264,6 +264,10 @@ class Phone:
             self._ack_error(r, self.target)
         return r
 
+    def info(self, body, content_type="application/dtmf-relay", timeout=5.0):
+        """INFO in the dialog (e.g. a DTMF key); returns the final response or None."""
+        return self.transaction("INFO", body=body, content_type=content_type, timeout=timeout)
+
     def bye(self, timeout=5.0):
         return self.transaction("BYE", timeout=timeout)
 

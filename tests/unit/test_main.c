@@ -11,6 +11,7 @@ static const struct test_suite *const all_suites[] = {
     &cli_suite,
     &rtp_suite,
     &rtcp_suite,
+    &sink_rtp_suite,
     &jbuf_suite,
     &rtpsec_suite,
     &payload_suite,

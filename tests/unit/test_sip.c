@@ -1,7 +1,9 @@
 /* Unit tests of the SIP glue that needs no stack: re-INVITE answers (hold, resume,
- * codec kept under the offer's payload type, refusals) and caller-name cleaning. */
+ * codec kept under the offer's payload type, refusals), hold detection, INFO DTMF
+ * bodies, caller-name cleaning, and the keybox PIN keys travel through. */
 #include <string.h>
 
+#include "mixer/keybox.h"
 #include "signal/sdp.h"
 #include "signal/sip_room.h"
 #include "test.h"
@@ -118,7 +120,69 @@ static int test_clean_text(void)
     return 0;
 }
 
+static int test_offer_holds(void)
+{
+    char offer[512];
+
+    reoffer(offer, sizeof(offer), "sendonly", "0", "");
+    TEST_CHECK(sip_room_offer_holds(offer, strlen(offer)) == 1);
+    reoffer(offer, sizeof(offer), "inactive", "0", "");
+    TEST_CHECK(sip_room_offer_holds(offer, strlen(offer)) == 1);
+    reoffer(offer, sizeof(offer), "sendrecv", "0", "");
+    TEST_CHECK(sip_room_offer_holds(offer, strlen(offer)) == 0);
+    reoffer(offer, sizeof(offer), "recvonly", "0", "");
+    TEST_CHECK(sip_room_offer_holds(offer, strlen(offer)) == 0);
+    snprintf(offer, sizeof(offer), "v=0\r\no=p 1 2 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+             "m=audio 40000 RTP/AVP 0\r\n");
+    TEST_CHECK(sip_room_offer_holds(offer, strlen(offer)) == 1);               /* RFC 2543 hold */
+    TEST_CHECK(sip_room_offer_holds("m=audio x", 9) == 0);
+    return 0;
+}
+
+static int test_info_key(void)
+{
+    static const char relay[] = "Signal=5\r\nDuration=160\r\n";
+
+    TEST_CHECK(sip_room_info_key("application/dtmf-relay", relay, strlen(relay)) == '5');
+    TEST_CHECK(sip_room_info_key("Application/DTMF-Relay", "Duration=100\nSignal= *\n", 24) == '*');
+    TEST_CHECK(sip_room_info_key("application/dtmf-relay", "Signal=11\r\n", 11) == '#');
+    TEST_CHECK(sip_room_info_key("application/dtmf-relay", "Signal=x\r\n", 10) == 0);
+    TEST_CHECK(sip_room_info_key("application/dtmf-relay", "Duration=160", 12) == 0);
+    TEST_CHECK(sip_room_info_key("application/dtmf", "6", 1) == '6');
+    TEST_CHECK(sip_room_info_key("application/dtmf", "d\r\n", 3) == 'D');
+    TEST_CHECK(sip_room_info_key("application/dtmf", "", 0) == 0);
+    TEST_CHECK(sip_room_info_key("application/dtmf", "66", 2) == 0);
+    TEST_CHECK(sip_room_info_key("text/plain", "5", 1) == 0);
+    TEST_CHECK(sip_room_info_key(NULL, "5", 1) == 0);
+    return 0;
+}
+
+static int test_keybox(void)
+{
+    struct keybox *b = keybox_alloc(), *ref;
+    char out[8];
+
+    TEST_CHECK(b != NULL);
+    ref = keybox_ref(b);
+    for (const char *k = "1234#"; *k; k++)
+        keybox_push(b, *k);
+    TEST_CHECK(keybox_take(ref, out, 4) == 3 && !strcmp(out, "123"));
+    TEST_CHECK(keybox_take(ref, out, sizeof(out)) == 2 && !strcmp(out, "4#"));
+    TEST_CHECK(keybox_take(ref, out, sizeof(out)) == 0 && !out[0]);
+    for (int i = 0; i < 40; i++)
+        keybox_push(b, (char)('0' + i % 10));
+    keybox_unref(&b);
+    TEST_CHECK(b == NULL);
+    TEST_CHECK(keybox_take(ref, out, 2) == 1 && out[0] == '8');               /* the oldest dropped */
+    keybox_unref(&ref);
+    keybox_unref(&ref);
+    return 0;
+}
+
 static const struct test_case sip_cases[] = {
+    { "offer_holds", test_offer_holds },
+    { "info_key", test_info_key },
+    { "keybox", test_keybox },
     { "reanswer_hold_resume", test_reanswer_hold_resume },
     { "reanswer_payload_types", test_reanswer_payload_types },
     { "reanswer_refused", test_reanswer_refused },
