@@ -4,6 +4,8 @@
 CC ?= gcc
 # libnice before sofia-sip-ua: both export stun_message_length, and libnice's own
 # STUN code must bind to its version (else every ICE check is dropped).
+# Order matters: libnice and sofia-sip both export stun_message_length; nice must
+# come first or every ICE connectivity check silently fails.
 PKGS := libavformat libavcodec libavfilter libswscale libswresample libavutil \
         pangocairo cairo jansson libsrtp2 libevent libevent_pthreads libcrypto libssl nice \
         sofia-sip-ua
