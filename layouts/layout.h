@@ -104,6 +104,14 @@ void layout_engine_set_def(struct layout_engine *e, const struct layout_def *def
 int layout_engine_place(struct layout_engine *e, const struct layout_participant *parts,
                         int n, int speaker_id, struct layout_placement *out, int max_out);
 
+#define LAYOUT_MAX_PINS 8
+
+/* Pins participant id to slot_index of whatever variant is in use (slot -1:
+ * unpin). A pin wins over the speaker slot; pinning a slot already pinned moves
+ * that pin to the new participant. Ignored while the variant has no such slot.
+ * Returns 0, -EINVAL or -ENOSPC (more than LAYOUT_MAX_PINS pins). */
+int layout_engine_pin(struct layout_engine *e, int id, int slot_index);
+
 /* Active speaker selection with hysteresis: a new speaker takes over only after
  * being the loudest active talker for hold_s seconds, and the current speaker is
  * kept while nobody else qualifies. */

@@ -13,6 +13,9 @@ struct layout_engine {
     unsigned long stamp[LAYOUT_MAX_SLOTS];    /* call when the occupant entered or last spoke */
     unsigned long calls;
     int holder;                               /* who held the speaker's slot, -1: nobody */
+    int pin_id[LAYOUT_MAX_PINS];              /* pinned participants and their slots */
+    int pin_slot[LAYOUT_MAX_PINS];
+    int pin_count;
 };
 
 /* One call's working state. */
@@ -359,6 +362,52 @@ static int check_parts(const struct layout_participant *parts, int n)
     return 0;
 }
 
+static void remove_pin(struct layout_engine *e, int k)
+{
+    e->pin_id[k] = e->pin_id[e->pin_count - 1];
+    e->pin_slot[k] = e->pin_slot[e->pin_count - 1];
+    e->pin_count--;
+}
+
+int layout_engine_pin(struct layout_engine *e, int id, int slot_index)
+{
+    if (!e || id < 0 || slot_index >= LAYOUT_MAX_SLOTS)
+        return -EINVAL;
+    /* Drop the participant's old pin and any other pin of that slot. */
+    for (int k = e->pin_count - 1; k >= 0; k--)
+        if (e->pin_id[k] == id || (slot_index >= 0 && e->pin_slot[k] == slot_index))
+            remove_pin(e, k);
+    if (slot_index < 0)
+        return 0;
+    if (e->pin_count == LAYOUT_MAX_PINS)
+        return -ENOSPC;
+    e->pin_id[e->pin_count] = id;
+    e->pin_slot[e->pin_count] = slot_index;
+    e->pin_count++;
+    return 0;
+}
+
+/* Pins are applied last and win over the speaker slot: a pinned participant is
+ * moved (or brought in) to its slot by swapping with the occupant. */
+static void apply_pins(struct place_ctx *c, const struct layout_engine *e)
+{
+    for (int i = 0; i < e->pin_count; i++) {
+        int id = e->pin_id[i], target = e->pin_slot[i], cur;
+
+        if (target >= c->v->slot_count || find_part(c, id) < 0)
+            continue;
+        cur = slot_of(c->occ, c->v->slot_count, id);
+        if (cur == target)
+            continue;
+        if (cur >= 0) {
+            swap_slots(c, cur, target);
+        } else {
+            c->occ[target] = id;
+            c->stamp[target] = c->now;
+        }
+    }
+}
+
 int layout_engine_place(struct layout_engine *e, const struct layout_participant *parts,
                         int n, int speaker_id, struct layout_placement *out, int max_out)
 {
@@ -387,6 +436,7 @@ int layout_engine_place(struct layout_engine *e, const struct layout_participant
     fill_role_slots(&c);
     apply_screens(&c);
     apply_speaker(&c);
+    apply_pins(&c, e);
 
     for (int s = 0; s < LAYOUT_MAX_SLOTS; s++) {
         e->occ[s] = c.occ[s];

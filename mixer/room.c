@@ -239,6 +239,11 @@ int room_set_hold(struct room *r, int id, int held)
     return 0;
 }
 
+int room_pin(struct room *r, int id, int slot_index)
+{
+    return layout_engine_pin(r->layout, id, slot_index);
+}
+
 void room_set_layout(struct room *r, const struct layout_def *def)
 {
     layout_engine_set_def(r->layout, def);

@@ -82,6 +82,10 @@ int room_add_source_id(struct room *r, struct source *s, int id);
  * participant. */
 int room_add_return_audio(struct room *r, int id, struct profile_out *p);
 
+/* Pins participant id to slot_index of the layout (-1 unpins); see
+ * layout_engine_pin. Returns 0 or a negative code. */
+int room_pin(struct room *r, int id, int slot_index);
+
 /* Mutes or unmutes a participant's audio in every mix. */
 int room_set_mute(struct room *r, int id, int muted);
 

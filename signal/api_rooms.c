@@ -230,6 +230,16 @@ struct api_mute_cmd {
     int id, muted;
 };
 
+struct api_pin_cmd {
+    int id, slot;
+};
+
+static void api_cmd_pin(struct room *room, void *arg)
+{
+    struct api_pin_cmd *c = arg;
+    room_pin(room, c->id, c->slot);
+}
+
 static void api_cmd_mute(struct room *room, void *arg)
 {
     struct api_mute_cmd *c = arg;
@@ -518,8 +528,37 @@ static void api_mute(struct server_room *r, struct evhttp_request *req, const ch
     }
     c->id = atoi(pid);
     c->muted = json_is_true(json_object_get(body, "muted"));
-    room_thread_post(r->thread, api_cmd_mute, c, av_free);
     http_reply_json(req, 200, json_pack("{s:i, s:b}", "id", c->id, "muted", c->muted));
+    room_thread_post(r->thread, api_cmd_mute, c, av_free);
+done:
+    json_decref(body);
+}
+
+/* {"slot": N} pins a participant to slot N of the layout; {"slot": null} unpins. */
+static void api_pin(struct server_room *r, struct evhttp_request *req, const char *pid)
+{
+    json_t *body = http_read_json(req);
+    json_t *slot;
+    struct api_pin_cmd *c;
+
+    if (!body)
+        return;
+    slot = json_object_get(body, "slot");
+    if (!slot || !(json_is_null(slot) || (json_is_integer(slot) && json_integer_value(slot) >= 0 &&
+                                           json_integer_value(slot) < LAYOUT_MAX_SLOTS))) {
+        http_reply_error(req, 400, "expected {\"slot\": 0..%d} or {\"slot\": null}", LAYOUT_MAX_SLOTS - 1);
+        goto done;
+    }
+    c = av_mallocz(sizeof(*c));
+    if (!c) {
+        http_reply_error(req, 500, "out of memory");
+        goto done;
+    }
+    c->id = atoi(pid);
+    c->slot = json_is_null(slot) ? -1 : (int)json_integer_value(slot);
+    /* The command belongs to the room thread once posted. */
+    http_reply_json(req, 200, json_pack("{s:i, s:O}", "id", c->id, "slot", slot));
+    room_thread_post(r->thread, api_cmd_pin, c, av_free);
 done:
     json_decref(body);
 }
@@ -555,6 +594,8 @@ void api_rooms(struct server *s, struct evhttp_request *req, char seg[][128], in
         api_caption(r, req);
     else if (n == 5 && !strcmp(seg[2], "participants") && !strcmp(seg[4], "mute"))
         api_mute(r, req, seg[3]);
+    else if (n == 5 && !strcmp(seg[2], "participants") && !strcmp(seg[4], "pin"))
+        api_pin(r, req, seg[3]);
     else if ((n == 3 || n == 4) && !strcmp(seg[2], "participants"))
         api_participants(s, r, req, seg, n);
     else

@@ -116,6 +116,44 @@ def test_serve_wrong_srtp_key(ctx):
         srv.stop()
 
 
+def test_serve_pin(ctx):
+    """Pinning the second participant to slot 0 moves it to the top-left tile of
+    the live grid; the other one takes its place."""
+    srv = serve.Server(ctx)
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid",
+                                  "outputs": [{"profile": "low", "url": "pin.mkv"}]})
+        base = serve.free_port_block(12)
+        ra = srv.ok("POST", "/rooms/r1/participants", {"name": "Rouge", "sdp": serve.sender_offer(base, base + 2)})
+        rb = srv.ok("POST", "/rooms/r1/participants", {"name": "Vert", "sdp": serve.sender_offer(base + 4, base + 6)})
+        va, aa, _ = serve.answer_ports(ra["sdp"])
+        vb, ab, _ = serve.answer_ports(rb["sdp"])
+        t0 = time.monotonic()
+        sa = serve.start_sender(ctx, "a", RED, 440, 7, va, aa, base + 20)
+        sb = serve.start_sender(ctx, "b", GREEN, 620, 7, vb, ab, base + 24)
+        time.sleep(3.5)
+        code, reply, _ = srv.call("POST", "/rooms/r1/participants/%d/pin" % rb["id"], {"slot": "top"})
+        if code != 400:
+            raise AssertionError("a bad slot was accepted: %d %s" % (code, reply))
+        srv.ok("POST", "/rooms/r1/participants/%d/pin" % rb["id"], {"slot": 0})
+        pinned_at = time.monotonic() - t0
+        serve.wait(sa, 30, "ffmpeg sender a")
+        serve.wait(sb, 30, "ffmpeg sender b")
+        state = srv.ok("GET", "/rooms/r1")["state"]
+    finally:
+        srv.stop()
+    path = ctx.path("pin.mkv")
+    # The recording started with the room, a little before the senders.
+    a, b = layout_tiles("grid", 2, 320, 180)[:2]
+    before = grab_frame(path, 2.5, ctx.dir)
+    assert_colour(before, *tile_centre(a), RED, "slot 0 before the pin (first joiner)", tol=35)
+    after = grab_frame(path, pinned_at + 1.5, ctx.dir)
+    assert_colour(after, *tile_centre(a), GREEN, "slot 0 after pinning the second participant", tol=35)
+    assert_colour(after, *tile_centre(b), RED, "slot 1 after the pin", tol=35)
+    if len(state["participants"]) != 2:
+        raise AssertionError("room state: %s" % state)
+
+
 def test_serve_api_errors(ctx):
     srv = serve.Server(ctx, token="s3cret")
     try:
@@ -614,6 +652,7 @@ def test_serve_churn(ctx):
 
 TESTS = [
     ("serve_api_errors", test_serve_api_errors),
+    ("serve_pin", test_serve_pin),
     ("serve_rtp_and_srtp", test_serve_rtp_and_srtp),
     ("serve_srtp_receiver", test_serve_srtp_receiver),
     ("serve_wrong_srtp_key", test_serve_wrong_srtp_key),

@@ -312,6 +312,41 @@ static int test_speaker_swap(void)
     return 0;
 }
 
+static int test_pins(void)
+{
+    struct layout_def *grid = NULL, *speaker = NULL;
+    struct layout_engine *e = NULL;
+    struct layout_placement p[LAYOUT_MAX_SLOTS];
+    int ids[] = { 1, 2, 3, 4 }, many[12];
+
+    TEST_CHECK(load_builtin(&grid, "grid") == 0 && load_builtin(&speaker, "speaker") == 0);
+    TEST_CHECK(layout_engine_alloc(&e, grid) == 0);
+    TEST_CHECK(place(e, ids, 4, -1, p) == 4 && slot_in(p, 4, 1) == 0 && slot_in(p, 4, 4) == 3);
+    TEST_CHECK(layout_engine_pin(e, 4, 0) == 0);          /* pin the last joiner top-left */
+    TEST_CHECK(place(e, ids, 4, -1, p) == 4 && slot_in(p, 4, 4) == 0 && slot_in(p, 4, 1) == 3);
+    TEST_CHECK(layout_engine_pin(e, 2, 0) == 0);          /* a new pin of the slot wins */
+    TEST_CHECK(place(e, ids, 4, -1, p) == 4 && slot_in(p, 4, 2) == 0);
+    TEST_CHECK(layout_engine_pin(e, 2, -1) == 0);         /* unpin: nobody is pinned now */
+    TEST_CHECK(layout_engine_pin(e, 99, 0) == 0);         /* a pin of someone absent is ignored */
+    TEST_CHECK(place(e, ids, 4, -1, p) == 4 && slot_in(p, 4, 2) == 0);
+    layout_engine_set_def(e, speaker);                    /* a pin beats the active speaker */
+    TEST_CHECK(layout_engine_pin(e, 3, 0) == 0);
+    TEST_CHECK(place(e, ids, 4, 1, p) == 4 && slot_in(p, 4, 3) == 0 && slot_in(p, 4, 1) > 0);
+    for (int i = 0; i < 12; i++)
+        many[i] = 10 + i;
+    layout_engine_set_def(e, grid);
+    TEST_CHECK(layout_engine_pin(e, 21, 1) == 0);          /* brings in someone beyond the slots */
+    TEST_CHECK(place(e, many, 12, -1, p) == 12 && slot_in(p, 12, 21) == 1);
+    for (int i = 0; i < LAYOUT_MAX_PINS - 2; i++)
+        TEST_CHECK(layout_engine_pin(e, 100 + i, 2 + i) == 0);
+    TEST_CHECK(layout_engine_pin(e, 200, 20) == -ENOSPC);
+    TEST_CHECK(layout_engine_pin(e, 1, LAYOUT_MAX_SLOTS) == -EINVAL);
+    layout_engine_free(&e);
+    layout_def_free(&grid);
+    layout_def_free(&speaker);
+    return 0;
+}
+
 static int test_beyond_capacity(void)
 {
     struct layout_def *grid = NULL, *pip = NULL;
@@ -553,6 +588,7 @@ static const struct test_case layout_cases[] = {
     { "variant_change_order", test_variant_change_order },
     { "speaker_swap", test_speaker_swap },
     { "beyond_capacity", test_beyond_capacity },
+    { "pins", test_pins },
     { "screen_share", test_screen_share },
     { "custom_roles", test_custom_roles },
     { "bad_arguments", test_bad_arguments },
