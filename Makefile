@@ -78,12 +78,18 @@ bench-live: deps
 # FUZZ_SECONDS per target (CI runs a short pass).
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                -std=c11 -D_GNU_SOURCE -I. -DTESSERA_SOURCE_DIR='"$(CURDIR)"' $(PKG_CFLAGS)
+FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
+# The library is compiled once (instrumented for coverage), each target links it.
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	@mkdir -p build-fuzz/corpus_$*
-	clang $(FUZZ_CFLAGS) $(LIB_SRC) $< -o $@ $(PKG_LIBS) -lm -lpthread
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) -o $@ $(PKG_LIBS) -lm -lpthread
 
 fuzz: deps
 	$(MAKE) $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
