@@ -96,6 +96,11 @@ int room_audio_tick(struct room *r, int64_t a0, int n)
         if (p->muted || p->held)
             memset(p->audio, 0, (size_t)n * sizeof(float));
         p->level_db = amix_level_db(p->audio, n);
+        /* The sender's own measure (RFC 6464) wins when it sends one: it is what it
+         * heard before encoding, and what SFUs use too. */
+        if (p->src->has_sender_level && !p->muted)
+            p->level_db = p->src->sender_level_db;
+        p->src->has_sender_level = 0;      /* fresh each tick, else the decoded level */
         p->speaking = amix_vad_update(&p->vad, now, p->level_db);
         if (r->cfg.timeline)
             timeline_update(r->cfg.timeline, p->src->id, start, now,

@@ -30,6 +30,7 @@ static json_t *room_json_rtp_stream(const struct source_rtp_stats *st)
     json_object_set_new(o, "wrong_ssrc", json_integer((json_int_t)st->wrong_ssrc));
     json_object_set_new(o, "dtmf_events", json_integer((json_int_t)st->dtmf_events));
     json_object_set_new(o, "queue_drops", json_integer((json_int_t)st->queue_drops));
+    json_object_set_new(o, "audio_levels", json_integer((json_int_t)st->audio_levels));
     return o;
 }
 

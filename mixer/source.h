@@ -48,6 +48,11 @@ struct source {
     int64_t audio_consumed;      /* samples read by the room so far */
     int mix_rate;
     struct source_stats stats;
+    /* Audio level the sender measured itself (RFC 6464), preferred for speaker
+     * detection while fresh: dBov, voice flag, and the media time it came. */
+    double sender_level_db;
+    int sender_voice;
+    int has_sender_level;
     /* Keys the participant pressed (RFC 4733 telephone-event), oldest first; the
      * room consumes them (e.g. "*6" toggles mute). */
     char dtmf[16];

@@ -288,6 +288,18 @@ static void source_rtp_take_rtp(struct source *s, struct source_rtp_stream *st, 
         st->stats.wrong_ssrc++;
         return;
     }
+    if (st->cfg.audio_level_ext_id > 0 && pkt.h.has_extension) {
+        const uint8_t *ext;
+        size_t ext_len;
+        int level, voice;
+        if (rtp_find_extension(&pkt.h, st->cfg.audio_level_ext_id, &ext, &ext_len) == 1 &&
+            rtp_parse_audio_level(ext, ext_len, &level, &voice) >= 0) {
+            s->sender_level_db = -level;
+            s->sender_voice = voice;
+            s->has_sender_level = 1;
+            st->stats.audio_levels++;
+        }
+    }
     st->stats.packets++;
     st->stats.bytes += len;
     st->last_packet_us = arrival;

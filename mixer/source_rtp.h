@@ -17,6 +17,7 @@ struct source_rtp_stream_config {
     int payload_type;
     int clock_rate;
     int dtmf_payload_type;               /* telephone-event, -1 if none */
+    int audio_level_ext_id;              /* RFC 6464 one-byte extension id, 0 if none */
     struct rtp_endpoint *endpoint;       /* borrowed: the source takes its own reference */
     int srtp;                            /* SDES keys given */
     enum rtpsec_suite suite;
@@ -28,6 +29,7 @@ struct source_rtp_stats {
     uint64_t packets, bytes, srtp_failures, malformed, wrong_payload_type, wrong_ssrc;
     uint64_t lost, late, plis_sent, nacks_sent, frames_broken, dtmf_events;
     uint64_t queue_drops;                /* datagrams the receive queue had no room for */
+    uint64_t audio_levels;               /* RFC 6464 levels read */
     double jitter_ms;
 };
 

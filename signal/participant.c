@@ -107,6 +107,16 @@ int participant_choose_codec(const struct sdp_media *offer, struct sdp_media *an
         snprintf(err, err_size, "%s: no codec tessera can decode", offer->type);
         return SDP_ERROR_NO_COMMON_CODEC;
     }
+    /* RFC 6464: the sender's own audio level in each packet, used for speaker
+     * detection when offered. */
+    for (int i = 0; !is_video && i < offer->extmap_count && answer->extmap_count < SDP_MAX_EXTMAP; i++) {
+        if (strcmp(offer->extmap[i].uri, SDP_EXTMAP_AUDIO_LEVEL) || offer->extmap[i].id > 14)
+            continue;
+        answer->extmap[answer->extmap_count] = offer->extmap[i];
+        answer->extmap[answer->extmap_count].direction = SDP_SENDRECV;
+        answer->extmap_count++;
+        st->audio_level_id = offer->extmap[i].id;
+    }
     return 0;
 }
 
@@ -278,6 +288,7 @@ static void participant_source_config(struct source_rtp_stream_config *c, const 
     c->payload_type = st->format->payload_type;
     c->clock_rate = st->format->clock_rate;
     c->dtmf_payload_type = st->dtmf_pt;
+    c->audio_level_ext_id = st->audio_level_id;
     c->endpoint = st->ep;
     c->srtp = st->srtp;
     c->suite = st->suite;

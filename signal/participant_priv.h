@@ -20,6 +20,7 @@ struct participant_stream {
     const struct sdp_format *format;     /* in the answer (or own_format) */
     struct sdp_format own_format;        /* late offer: our format with the peer's fmtp */
     int dtmf_pt;
+    int audio_level_id;                  /* RFC 6464 extension id agreed, 0: none */
     int receives, sends;                 /* from the participant's point of view */
     struct rtp_endpoint *ep;             /* one reference per stream */
     int srtp;                            /* SDES keys below (0: clear, or the transport's own SRTP) */

@@ -23,6 +23,9 @@
 /* sdp_pick_crypto: no a=crypto line with a supported suite and a usable key. */
 #define SDP_ERROR_NO_CRYPTO FFERRTAG('S', 'D', 'P', 'K')
 
+/* RFC 6464 client-to-mixer audio level header extension. */
+#define SDP_EXTMAP_AUDIO_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+
 enum sdp_direction { SDP_SENDRECV, SDP_SENDONLY, SDP_RECVONLY, SDP_INACTIVE };
 
 /* One payload type of an m= line. */
