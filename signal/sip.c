@@ -85,6 +85,7 @@ struct sip_call {
     char pin[16];                        /* keys so far, before '#' */
     int pin_tries;                       /* wrong PINs so far */
     int held;                            /* on hold (as applied to the media) */
+    int hung_up;                         /* we sent BYE because the room went away */
 };
 
 /* New INVITEs from one source address in the current second. */
@@ -108,6 +109,7 @@ struct sip {
     su_timer_t *keys_timer;              /* reads waiting calls' keys */
     struct sip_rate rates[SIP_RATE_SLOTS];
     int stopping, stopped;
+    unsigned ticks;                      /* keys timer runs */
     struct sip_call *calls[SIP_MAX_CALLS];
     int call_count;
 };
@@ -380,11 +382,35 @@ static void sip_call_pin_key(struct sip *sip, struct sip_call *call, char key)
     nua_bye(call->nh, SIPTAG_REASON_STR("SIP;cause=403;text=\"wrong PIN\""), TAG_END());
 }
 
-/* Every SIP_KEYS_MS: the keys the rooms collected for waiting calls (RFC 4733). */
+/* Calls whose room was deleted (or whose participant was removed through the API)
+ * are hung up with a BYE. */
+static void sip_hang_up_orphans(struct sip *sip)
+{
+    for (int i = 0; i < sip->call_count; i++) {
+        struct sip_call *call = sip->calls[i];
+
+        if (!call->room.participant_id || call->hung_up)
+            continue;
+        if (loop_call_run(sip->server->calls, sip_room_check, &call->room) < 0 || call->room.status != 404)
+            continue;
+        log_info("SIP call from %s: room %s or its participant is gone; hanging up", call->from,
+                 call->room.room);
+        call->room.participant_id = 0;
+        call->hung_up = 1;
+        nua_bye(call->nh, SIPTAG_REASON_STR("SIP;cause=410;text=\"room closed\""), TAG_END());
+    }
+}
+
+/* Every SIP_KEYS_MS: the keys the rooms collected for waiting calls (RFC 4733);
+ * once a second, calls whose room went away. */
 static void sip_on_keys_timer(struct sip *sip, su_timer_t *t, struct sip *arg)
 {
+    static const int checks_every = 1000 / SIP_KEYS_MS;
+
     (void)t;
     (void)arg;
+    if (++sip->ticks % checks_every == 0 && !sip->stopping)
+        sip_hang_up_orphans(sip);
     for (int i = 0; i < sip->call_count; i++) {
         struct sip_call *call = sip->calls[i];
         char keys[32];

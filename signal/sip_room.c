@@ -141,6 +141,17 @@ void sip_room_leave(struct server *s, void *arg)
     c->status = 200;
 }
 
+void sip_room_check(struct server *s, void *arg)
+{
+    struct sip_room_call *c = arg;
+    struct server_room *r = sip_room_of(s, c);
+    int present = 0;
+
+    for (int i = 0; r && i < r->participant_count; i++)
+        present |= r->participants[i].id == c->participant_id;
+    c->status = present ? 200 : 404;
+}
+
 /* ---- commands to a call's room ---- */
 
 struct sip_room_cmd {

@@ -50,6 +50,10 @@ void sip_room_join(struct server *s, void *arg);
 void sip_room_complete(struct server *s, void *arg);
 void sip_room_leave(struct server *s, void *arg);
 
+/* loop_call_fn: status 200 while the call's room and participant exist, 404 once
+ * the room was deleted (or its participant removed through the API). */
+void sip_room_check(struct server *s, void *arg);
+
 /* More loop_call_fn's, each queuing a command to the participant's room (status
  * 200, or 404 when the room or participant is gone): dtmf delivers `key` as if
  * received by RFC 4733 (room_push_dtmf); admit lets a waiting participant in

@@ -708,8 +708,8 @@ def test_sip_invite_flood(ctx):
 
 
 def test_sip_room_deleted(ctx):
-    """A call whose room is deleted and created again under the same id: its BYE must
-    not remove the new room's participant (same participant number)."""
+    """A call whose room is deleted is hung up by us (BYE within ~1 s), and it does not
+    touch the room created again under the same id (same participant number)."""
     srv = sip_server(ctx)
     a = b = None
     try:
@@ -725,9 +725,8 @@ def test_sip_room_deleted(ctx):
         if not r or r.status != 200:
             raise AssertionError("second call: %s" % r)
         wait_participants(srv, "r1", lambda ps: [p["name"] for p in ps] == ["New"], 3, "new room")
-        r = a.bye()
-        if not r or r.status != 200:
-            raise AssertionError("BYE of the old room's call: %s" % r)
+        if not a.wait_request("BYE", 3):
+            raise AssertionError("the call of the deleted room was not hung up (no BYE within 3 s)")
         time.sleep(0.5)
         names = [p["name"] for p in participants(srv, "r1")]
         if names != ["New"]:
