@@ -1,4 +1,4 @@
-/* HTTP API dispatch: authentication, /health, /metrics and the room routes.
+/* HTTP API dispatch: authentication, /health, /metrics, the room routes and the room page.
  * Routes and examples: docs/API.md. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include <libavutil/mem.h>
 #include "mixer/room_thread.h"
 #include "signal/http.h"
+#include "signal/room_page.h"
 #include "signal/server.h"
 
 static void api_metrics(struct server *s, struct evhttp_request *req)
@@ -52,6 +53,12 @@ void api_handle(struct evhttp_request *req, void *opaque)
     }
     if (n == 1 && !strcmp(seg[0], "health")) {
         http_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));
+        goto done;
+    }
+    /* The room page also takes the token as ?token= (a browser cannot send a header). */
+    if (n == 3 && !strcmp(seg[0], "rooms") && !strcmp(seg[2], "view") &&
+        (http_authorized(req, s->cfg.token) || room_page_token_ok(req, s->cfg.token))) {
+        room_page_serve(s, req, seg[1]);
         goto done;
     }
     if (!http_authorized(req, s->cfg.token)) {

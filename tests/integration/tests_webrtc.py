@@ -1,7 +1,8 @@
 """Integration tests of WebRTC ingest (WHIP) and egress (WHEP) with a real browser:
 Debian's headless Chromium, driven by playwright-core from npm (webrtc/publish.mjs),
 publishes a known camera (flat red y4m) and microphone (440 Hz) to `tessera serve`;
-webrtc/view.mjs plays a room's profile over WHEP. Each browser test
+webrtc/view.mjs plays a room's profile over WHEP; webrtc/room_page.mjs drives
+tessera's own room page (GET /rooms/ID/view). Each browser test
 runs in its own network namespace (only 127.0.0.1 exists, so both ICE agents have
 loopback host candidates only): the test process forks, the child unshares its
 network namespace and runs tessera and the browser there."""
@@ -543,6 +544,121 @@ def test_whep_errors(ctx):
         srv.stop()
 
 
+class RoomPage(Page):
+    """room_page.mjs: Chromium on tessera's own room page (GET /rooms/ROOM/view)."""
+
+    def __init__(self, ctx, srv, room, query=""):
+        Page.__init__(self, ctx, "room_page.mjs",
+                      ["--url", "http://127.0.0.1:%d/rooms/%s/view%s" % (srv.http_port, room, query)],
+                      "room_page_%s.log" % room)
+
+
+def test_room_page_http(ctx):
+    """GET /rooms/ROOM/view without a browser: 404 for an unknown room, 200 HTML
+    naming the room; with a token: 401 without one, 200 with ?token= (the page
+    route only: ?token= opens no other route)."""
+    srv = serve.Server(ctx)
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        code, _, _ = srv.call("GET", "/rooms/nope/view")
+        if code != 404:
+            raise AssertionError("GET /rooms/nope/view -> %d, expected 404" % code)
+        code, text, headers = srv.call("GET", "/rooms/r1/view")
+        if code != 200 or not headers.get("Content-Type", "").startswith("text/html"):
+            raise AssertionError("GET /rooms/r1/view -> %d %s" % (code, headers.get("Content-Type")))
+        for want in ("<title>tessera: room r1</title>", "/whep/", "/layout", "/captions", "<video"):
+            if want not in text:
+                raise AssertionError("the room page lacks %r" % want)
+        if "@ROOM@" in text or "http" in text.replace("http-equiv", ""):
+            raise AssertionError("the room page has a placeholder left or an external URL")
+        code, _, _ = srv.call("POST", "/rooms/r1/view", raw="x")
+        if code != 405:
+            raise AssertionError("POST /rooms/r1/view -> %d, expected 405" % code)
+    finally:
+        srv.stop()
+    srv = serve.Server(ctx, token="s3cret")
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        for path, want in (("/rooms/r1/view", 401), ("/rooms/r1/view?token=wrong", 401),
+                           ("/rooms/r1/view?token=s3cret", 200), ("/rooms/r1?token=s3cret", 401),
+                           ("/rooms/nope/view?token=s3cret", 404)):
+            code, _, _ = srv.call("GET", path, token="")
+            if code != want:
+                raise AssertionError("GET %s (no header) -> %d, expected %d" % (path, code, want))
+        code, _, _ = srv.call("GET", "/rooms/r1/view")
+        if code != 200:
+            raise AssertionError("GET /rooms/r1/view with the bearer header -> %d" % code)
+    finally:
+        srv.stop()
+
+
+def test_room_page_browser(ctx):
+    """Chromium opens /rooms/r1/view of a room with an ffmpeg RTP participant
+    "Rouge": the page's WHEP video decodes frames, its list shows Rouge, its
+    "speaker" button changes the room's layout, a caption posted from it is shown
+    (screenshot saved). With a token, the page given ?token= does the same calls."""
+    def body():
+        srv = serve.Server(ctx, token="s3cret")
+        page, sender = None, None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            base = serve.free_port_block(8)
+            rp = srv.ok("POST", "/rooms/r1/participants", {"name": "Rouge", "sdp": serve.sender_offer(base, base + 2)})
+            v, a, _ = serve.answer_ports(rp["sdp"])
+            sender = serve.start_sender(ctx, "red", RED, 440, 40, v, a, base + 4)
+            page = RoomPage(ctx, srv, "r1", "?token=s3cret")
+            ev = page.wait_event("answer", 40)
+            if ev.get("status") != 200 or "r1" not in (ev.get("title") or ""):
+                raise AssertionError("the room page: %s" % ev)
+            deadline, stats, first_time = time.monotonic() + 25, None, None
+            while time.monotonic() < deadline:
+                page.command("stats")
+                stats = page.wait_event("stats", 10)
+                if first_time is None and stats.get("currentTime"):
+                    first_time = stats["currentTime"]
+                if (stats.get("framesDecoded") or 0) > 10 and first_time is not None and \
+                        stats["currentTime"] > first_time:
+                    break
+                time.sleep(0.5)
+            with open(ctx.path("room_page_stats.json"), "w") as fh:
+                json.dump(stats, fh, indent=1)
+            if (stats.get("framesDecoded") or 0) <= 10 or first_time is None or stats["currentTime"] <= first_time:
+                raise AssertionError("the page's video decoded too little within 25 s: %s" % stats)
+            deadline, names = time.monotonic() + 5, None
+            while time.monotonic() < deadline:
+                page.command("participants")
+                names = page.wait_event("participants", 10)["names"]
+                if any("Rouge" in n for n in names):
+                    break
+                time.sleep(0.3)
+            if not any("Rouge" in n for n in names or []):
+                raise AssertionError("the page's participant list is %s, expected Rouge" % names)
+            page.command("layout speaker")
+            page.wait_event("layout", 10)
+            deadline = time.monotonic() + 3
+            while srv.ok("GET", "/rooms/r1")["layout"] != "speaker" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if srv.ok("GET", "/rooms/r1")["layout"] != "speaker":
+                raise AssertionError("the speaker button left the layout %s" % srv.ok("GET", "/rooms/r1")["layout"])
+            page.command("caption Bonjour")
+            shown = page.wait_event("caption", 10).get("shown")
+            if shown != "Bonjour":
+                raise AssertionError("the page shows the caption %r, expected 'Bonjour'" % shown)
+            time.sleep(1.0)                         # the burned-in caption reaches the video
+            page.command("screenshot " + ctx.path("room_page.png"))
+            page.wait_event("screenshot", 10)
+            if srv.proc.poll() is not None:
+                raise AssertionError("tessera serve died")
+        finally:
+            if page:
+                page.close()
+            if sender and sender.poll() is None:
+                sender.kill()
+                sender.wait()
+            srv.stop()
+    in_netns(ctx, body)
+
+
 TESTS = [
     ("whip_errors", test_whip_errors),
     ("whip_churn", test_whip_churn),
@@ -551,4 +667,6 @@ TESTS = [
     ("whip_silent_peer", test_whip_silent_peer),
     ("whep_errors", test_whep_errors),
     ("whep_view", test_whep_view),
+    ("room_page_http", test_room_page_http),
+    ("room_page_browser", test_room_page_browser),
 ]
