@@ -66,6 +66,28 @@ struct source {
 /* Appends a pressed key to s->dtmf (drops the oldest when full). */
 void source_push_dtmf(struct source *s, char key);
 
+/* Converts decoded audio of any format into a source's mono float FIFO at its mix
+ * rate. The resampler is rebuilt when the input format changes; its scratch
+ * buffer is reused, so steady-state conversion allocates nothing. Zero-initialise
+ * it; it belongs to the source implementation that uses it. */
+struct SwrContext;
+
+struct source_resampler {
+    struct SwrContext *swr;
+    AVChannelLayout layout;
+    int rate, format;
+    float *scratch;
+    int scratch_samples;
+};
+
+/* Appends frame (borrowed) to s->audio. Returns 0 or a negative code. */
+int source_resampler_push(struct source_resampler *rs, struct source *s, const AVFrame *frame);
+
+/* Appends what the resampler still holds (end of the input). */
+int source_resampler_flush(struct source_resampler *rs, struct source *s);
+
+void source_resampler_uninit(struct source_resampler *rs);
+
 /* Opens any libavformat input (file, SDP, rtsp://...) and its decoders. Errors are
  * logged naming the URL and the cause. *out written on success only. */
 int source_file_alloc(struct source **out, const char *url, int mix_rate);

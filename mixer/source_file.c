@@ -5,7 +5,6 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/mem.h>
-#include <libswresample/swresample.h>
 #include "mixer/log.h"
 #include "mixer/source.h"
 
@@ -16,9 +15,7 @@ struct source_file {
     AVFormatContext *fmt;
     int video_stream, audio_stream;
     AVCodecContext *vdec, *adec;
-    SwrContext *swr;
-    AVChannelLayout swr_in_layout;
-    int swr_in_rate, swr_in_format;
+    struct source_resampler resampler;
     int64_t start_pts;           /* AV_TIME_BASE units: the input's zero */
     int audio_started;
     AVFrame *queue[SOURCE_FILE_QUEUE];   /* decoded video frames not shown yet */
@@ -80,27 +77,6 @@ static int source_file_check_size(const struct source_file *f, int w, int h)
     return 0;
 }
 
-/* (Re)configures the resampler for this frame's format. */
-static int source_file_setup_swr(struct source *s, struct source_file *f, const AVFrame *frame)
-{
-    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
-    int ret;
-
-    if (f->swr && f->swr_in_rate == frame->sample_rate && f->swr_in_format == frame->format &&
-        !av_channel_layout_compare(&f->swr_in_layout, &frame->ch_layout))
-        return 0;
-    swr_free(&f->swr);
-    av_channel_layout_uninit(&f->swr_in_layout);
-    ret = swr_alloc_set_opts2(&f->swr, &mono, AV_SAMPLE_FMT_FLT, s->mix_rate,
-                              (AVChannelLayout *)&frame->ch_layout, frame->format,
-                              frame->sample_rate, 0, NULL);
-    if (ret < 0 || (ret = swr_init(f->swr)) < 0)
-        return ret;
-    f->swr_in_rate = frame->sample_rate;
-    f->swr_in_format = frame->format;
-    return av_channel_layout_copy(&f->swr_in_layout, &frame->ch_layout);
-}
-
 static int source_file_add_silence(struct source *s, int n)
 {
     float *zero = av_calloc(n, sizeof(float));
@@ -115,8 +91,7 @@ static int source_file_add_silence(struct source *s, int n)
 
 static int source_file_take_audio(struct source *s, struct source_file *f, AVFrame *frame)
 {
-    int out_max, got, ret;
-    float *buf;
+    int ret;
 
     if (frame->sample_rate <= 0 || frame->ch_layout.nb_channels <= 0 ||
         frame->sample_rate > 384000) {
@@ -130,19 +105,9 @@ static int source_file_take_audio(struct source *s, struct source_file *f, AVFra
         if (t > 0.001 && t < 60)
             source_file_add_silence(s, (int)(t * s->mix_rate));
     }
-    ret = source_file_setup_swr(s, f, frame);
-    if (ret < 0)
-        return ret;
-    out_max = swr_get_out_samples(f->swr, frame->nb_samples);
-    buf = av_malloc_array(out_max > 0 ? out_max : 1, sizeof(float));
-    if (!buf)
-        return AVERROR(ENOMEM);
-    got = swr_convert(f->swr, (uint8_t **)&buf, out_max,
-                      (const uint8_t **)frame->extended_data, frame->nb_samples);
-    ret = got > 0 ? av_audio_fifo_write(s->audio, (void **)&buf, got) : got;
-    av_free(buf);
+    ret = source_resampler_push(&f->resampler, s, frame);
     s->stats.audio_frames++;
-    return ret < 0 ? ret : 0;
+    return ret;
 }
 
 static int source_file_take_video(struct source *s, struct source_file *f, AVFrame *frame)
@@ -214,14 +179,8 @@ static int source_file_step(struct source *s, struct source_file *f)
             source_file_decode(s, f, f->vdec, NULL);
         if (f->adec)
             source_file_decode(s, f, f->adec, NULL);
-        if (f->swr && s->audio) {
-            /* Resampler delay. */
-            float tail[256];
-            float *p = tail;
-            int got = swr_convert(f->swr, (uint8_t **)&p, 256, NULL, 0);
-            if (got > 0)
-                av_audio_fifo_write(s->audio, (void **)&p, got);
-        }
+        if (s->audio)
+            source_resampler_flush(&f->resampler, s);      /* the resampler's delay */
         f->video_eof = f->audio_eof = 1;
         return 0;
     }
@@ -304,8 +263,7 @@ static void source_file_free_priv(void *priv)
         av_frame_free(&f->queue[i]);
     avcodec_free_context(&f->vdec);
     avcodec_free_context(&f->adec);
-    swr_free(&f->swr);
-    av_channel_layout_uninit(&f->swr_in_layout);
+    source_resampler_uninit(&f->resampler);
     avformat_close_input(&f->fmt);
     av_packet_free(&f->pkt);
     av_frame_free(&f->frame);

@@ -6,7 +6,6 @@
 #include <libavcodec/avcodec.h>
 #include <libavutil/mem.h>
 #include <libavutil/random_seed.h>
-#include <libswresample/swresample.h>
 #include "codecs/codec.h"
 #include "codecs/telephone_event.h"
 #include "mixer/log.h"
@@ -52,9 +51,7 @@ struct source_rtp_stream {
 
 struct source_rtp {
     struct source_rtp_stream video, audio;
-    SwrContext *swr;
-    AVChannelLayout swr_layout;
-    int swr_rate, swr_format;
+    struct source_resampler resampler;
     AVFrame *frame;
     uint64_t started_us;
     /* Lip sync: decoded video waits until the audio being played reaches its
@@ -327,41 +324,12 @@ static void source_rtp_drain(struct source *s, struct source_rtp_stream *st,
     }
 }
 
-static int source_rtp_setup_swr(struct source *s, struct source_rtp *r, const AVFrame *f)
-{
-    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
-    int ret;
-
-    if (r->swr && r->swr_rate == f->sample_rate && r->swr_format == f->format &&
-        !av_channel_layout_compare(&r->swr_layout, &f->ch_layout))
-        return 0;
-    swr_free(&r->swr);
-    av_channel_layout_uninit(&r->swr_layout);
-    ret = swr_alloc_set_opts2(&r->swr, &mono, AV_SAMPLE_FMT_FLT, s->mix_rate,
-                              (AVChannelLayout *)&f->ch_layout, f->format, f->sample_rate, 0, NULL);
-    if (ret < 0 || (ret = swr_init(r->swr)) < 0)
-        return ret;
-    r->swr_rate = f->sample_rate;
-    r->swr_format = f->format;
-    return av_channel_layout_copy(&r->swr_layout, &f->ch_layout);
-}
-
 static void source_rtp_take_audio(struct source *s, struct source_rtp *r, AVFrame *f)
 {
-    int out_max, got, excess;
-    float *buf;
+    int excess;
 
-    if (source_rtp_setup_swr(s, r, f) < 0)
+    if (source_resampler_push(&r->resampler, s, f) < 0)
         return;
-    out_max = swr_get_out_samples(r->swr, f->nb_samples);
-    buf = av_malloc_array(out_max > 0 ? out_max : 1, sizeof(float));
-    if (!buf)
-        return;
-    got = swr_convert(r->swr, (uint8_t **)&buf, out_max, (const uint8_t **)f->extended_data,
-                      f->nb_samples);
-    if (got > 0)
-        av_audio_fifo_write(s->audio, (void **)&buf, got);
-    av_free(buf);
     s->stats.audio_frames++;
     /* Keep latency bounded: drop the oldest audio beyond the cap. */
     excess = av_audio_fifo_size(s->audio) - s->mix_rate * SOURCE_RTP_FIFO_MAX_MS / 1000;
@@ -524,8 +492,7 @@ static void source_rtp_free_priv(void *priv)
         return;
     source_rtp_close_stream(&r->video);
     source_rtp_close_stream(&r->audio);
-    swr_free(&r->swr);
-    av_channel_layout_uninit(&r->swr_layout);
+    source_resampler_uninit(&r->resampler);
     av_frame_free(&r->frame);
     for (int i = 0; i < r->sync_count; i++)
         av_frame_free(&r->sync_queue[i]);
