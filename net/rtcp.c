@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <libavutil/error.h>
+#include "net/bytes.h"
 #include "net/rtcp.h"
 
 enum {
@@ -23,30 +24,6 @@ struct rtcp_ctx {
     struct rtcp_info info;
     int have_reporter;           /* reporter_ssrc comes from the first SR or RR */
 };
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v & 0xFF;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = v >> 24;
-    p[1] = (v >> 16) & 0xFF;
-    p[2] = (v >> 8) & 0xFF;
-    p[3] = v & 0xFF;
-}
 
 /* Report blocks of an SR or RR; the caller checked that count blocks fit. */
 static void parse_reports(struct rtcp_info *info, const uint8_t *p, int count)

@@ -2,34 +2,11 @@
 #include <errno.h>
 #include <string.h>
 #include <libavutil/error.h>
+#include "net/bytes.h"
 #include "net/rtp.h"
 
 #define RTP_VERSION 2
 #define RTP_TWO_BYTE_MASK 0xFFF0
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v & 0xFF;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = v >> 24;
-    p[1] = (v >> 16) & 0xFF;
-    p[2] = (v >> 8) & 0xFF;
-    p[3] = v & 0xFF;
-}
 
 int rtp_parse(struct rtp_packet *out, const uint8_t *buf, size_t len)
 {
