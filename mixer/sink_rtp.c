@@ -47,10 +47,13 @@ static int sink_rtp_send(struct sink_rtp *r, const uint8_t *packet, size_t len)
 {
     uint8_t buf[SINK_RTP_BUF];
 
+    if (!r->srtp_out)
+        return rtp_endpoint_send_rtp(r->ep, packet, len);
+    /* SRTP works in place: encrypt a copy, the history keeps the clear packet. */
     if (len > SINK_RTP_MTU + 64)
         return AVERROR(EINVAL);
     memcpy(buf, packet, len);
-    if (r->srtp_out && rtpsec_protect_rtp(r->srtp_out, buf, &len, sizeof(buf)) < 0)
+    if (rtpsec_protect_rtp(r->srtp_out, buf, &len, sizeof(buf)) < 0)
         return AVERROR_EXTERNAL;
     return rtp_endpoint_send_rtp(r->ep, buf, len);
 }
@@ -65,7 +68,9 @@ static int sink_rtp_emit(void *opaque, const uint8_t *payload, size_t len, int m
     struct sink_rtp_emit *e = opaque;
     struct sink_rtp *r = e->r;
     struct rtp_header h = { 0 };
-    uint8_t packet[SINK_RTP_MTU + 64];
+    uint8_t scratch[SINK_RTP_MTU + 64];
+    struct sink_rtp_sent *slot = NULL;
+    uint8_t *packet = scratch;
     int hlen;
 
     if (len > SINK_RTP_MTU)
@@ -80,15 +85,19 @@ static int sink_rtp_emit(void *opaque, const uint8_t *payload, size_t len, int m
     h.seq = r->seq++;
     h.timestamp = e->timestamp;
     h.ssrc = r->ssrc;
-    hlen = rtp_write_header(packet, sizeof(packet), &h);
+    if (r->history) {
+        /* Video is built straight into its send-history slot (for NACKs). */
+        slot = &r->history[h.seq % SINK_RTP_HISTORY];
+        slot->len = 0;
+        packet = slot->data;
+    }
+    hlen = rtp_write_header(packet, sizeof(scratch), &h);
     if (hlen < 0)
         return hlen;
     memcpy(packet + hlen, payload, len);
-    if (r->history) {
-        struct sink_rtp_sent *slot = &r->history[h.seq % SINK_RTP_HISTORY];
+    if (slot) {
         slot->seq = h.seq;
         slot->len = (uint16_t)(hlen + len);
-        memcpy(slot->data, packet, hlen + len);
     }
     r->stats.packets++;
     r->stats.bytes += hlen + len;
