@@ -78,6 +78,22 @@ static char *profile_out_caption_ass(const char *text)
     return out;
 }
 
+/* Hands one subtitle sample (borrowed bytes) to every sink of the profile. */
+static void profile_out_write_caption(struct profile_out *p, uint8_t *data, int size,
+                                      int64_t pts_ms, int64_t duration_ms)
+{
+    p->pkt->data = data;
+    p->pkt->size = size;
+    p->pkt->pts = p->pkt->dts = pts_ms;
+    p->pkt->duration = duration_ms;
+    p->pkt->flags = AV_PKT_FLAG_KEY;
+    for (int i = 0; i < p->sink_count; i++)
+        sink_write(p->sinks[i], p->pkt, p->caption_index);
+    p->pkt->data = NULL;
+    p->pkt->size = 0;
+    av_packet_unref(p->pkt);
+}
+
 int profile_out_push_caption(struct profile_out *p, double start, double end, const char *text)
 {
     AVCodecContext *enc;
@@ -104,18 +120,9 @@ int profile_out_push_caption(struct profile_out *p, double start, double end, co
         log_warn("profile %s: caption dropped: %s", p->def.name, av_err2str(size));
         goto done;
     }
-    p->pkt->data = buf;
-    p->pkt->size = size;
-    p->pkt->pts = p->pkt->dts = (int64_t)(start * 1000);
-    p->pkt->duration = (int64_t)((end - start) * 1000);
     if (end > p->caption_end)
         p->caption_end = end;
-    p->pkt->flags = AV_PKT_FLAG_KEY;
-    for (int i = 0; i < p->sink_count; i++)
-        sink_write(p->sinks[i], p->pkt, p->caption_index);
-    p->pkt->data = NULL;
-    p->pkt->size = 0;
-    av_packet_unref(p->pkt);
+    profile_out_write_caption(p, buf, size, (int64_t)(start * 1000), (int64_t)((end - start) * 1000));
     p->stats.captions++;
 done:
     av_free(rect.ass);
@@ -133,14 +140,5 @@ void profile_out_end_captions(struct profile_out *p, double end_time)
     /* Never before a cue's end: the MP4 muxer needs non-decreasing sample times. */
     if (end_time < p->caption_end)
         end_time = p->caption_end;
-    p->pkt->data = empty;
-    p->pkt->size = sizeof(empty);
-    p->pkt->pts = p->pkt->dts = (int64_t)(end_time * 1000);
-    p->pkt->duration = 0;
-    p->pkt->flags = AV_PKT_FLAG_KEY;
-    for (int i = 0; i < p->sink_count; i++)
-        sink_write(p->sinks[i], p->pkt, p->caption_index);
-    p->pkt->data = NULL;
-    p->pkt->size = 0;
-    av_packet_unref(p->pkt);
+    profile_out_write_caption(p, empty, sizeof(empty), (int64_t)(end_time * 1000), 0);
 }
