@@ -69,11 +69,22 @@ static json_t *room_json_profile(const struct profile_out *p)
     struct sink *s;
 
     profile_out_get_stats(p, &st);
-    for (int i = 0; (s = profile_out_sink(p, i)); i++)
-        json_array_append_new(sinks, json_pack("{s:i, s:s, s:I, s:I, s:I}", "id", s->id,
-                                               "url", s->url, "packets", (json_int_t)s->packets,
-                                               "bytes", (json_int_t)s->bytes,
-                                               "write_errors", (json_int_t)s->write_errors));
+    for (int i = 0; (s = profile_out_sink(p, i)); i++) {
+        struct sink_status status;
+        json_t *o = json_pack("{s:i, s:s, s:I, s:I, s:I, s:I}", "id", s->id, "url", s->url,
+                              "packets", (json_int_t)s->packets, "bytes", (json_int_t)s->bytes,
+                              "write_errors", (json_int_t)s->write_errors,
+                              "dropped", (json_int_t)s->dropped);
+
+        sink_get_status(s, &status);
+        if (status.state) {
+            json_object_set_new(o, "state", json_string(status.state));
+            json_object_set_new(o, "queued", json_integer(status.queued));
+            if (status.error[0])
+                json_object_set_new(o, "error", json_string(status.error));
+        }
+        json_array_append_new(sinks, o);
+    }
     return json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "name", profile_out_def(p)->name,
                      "video_frames", (json_int_t)st.video_frames,
                      "audio_frames", (json_int_t)st.audio_frames,

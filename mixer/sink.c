@@ -1,4 +1,5 @@
 /* Generic sink bookkeeping: counters, open/close once, freeing. */
+#include <string.h>
 #include <libavutil/mem.h>
 #include "mixer/log.h"
 #include "mixer/sink.h"
@@ -25,6 +26,10 @@ int sink_write(struct sink *s, const AVPacket *pkt, int stream_index)
         s->write_errors++;
         return ret;
     }
+    if (ret == SINK_DROPPED) {
+        s->dropped++;
+        return 0;
+    }
     s->packets++;
     s->bytes += pkt->size;
     return 0;
@@ -45,6 +50,13 @@ int sink_close(struct sink *s)
         ret = s->ops->close(s);
     s->closed = 1;
     return ret;
+}
+
+void sink_get_status(struct sink *s, struct sink_status *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (s->ops->status)
+        s->ops->status(s, out);
 }
 
 void sink_free(struct sink **p)

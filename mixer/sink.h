@@ -10,6 +10,17 @@
 struct profile_def;
 struct sink;
 
+/* A write that the sink chose not to deliver (e.g. its queue to a slow server is
+ * full): counted in `dropped`, not an error. */
+#define SINK_DROPPED 1
+
+/* What a sink with its own connection reports about it (see sink_get_status). */
+struct sink_status {
+    const char *state;           /* e.g. "connecting", "live", "failed"; NULL: none */
+    char error[160];             /* why it failed, "" otherwise */
+    int queued;                  /* packets waiting to be sent */
+};
+
 struct sink_ops {
     const char *name;
     /* Called once before any packet with the profile's encoders (borrowed; the
@@ -22,6 +33,8 @@ struct sink_ops {
     /* Optional, called once per video frame of the profile: reads what the
      * receiver sent back; returns 1 when it asks for a keyframe. */
     int (*poll)(struct sink *s);
+    /* Optional: the state of the sink's own connection (any thread that owns s). */
+    void (*status)(struct sink *s, struct sink_status *out);
     void (*free_priv)(void *priv);
 };
 
@@ -32,6 +45,7 @@ struct sink {
     char url[1024];
     int64_t packets, bytes;
     int64_t write_errors;        /* failed writes, counted and logged once */
+    int64_t dropped;             /* packets the sink chose not to deliver */
     int opened, closed;
 };
 
@@ -39,6 +53,19 @@ struct sink {
  * URL's extension when libavformat knows it, else the profile's format; parent
  * folders of a local path are created. *out written on success only. */
 int sink_file_alloc(struct sink **out, const char *url, const struct profile_def *def);
+/* Lets a blocking connect/write of a sink_file be given up (libavformat's
+ * interrupt callback: returns nonzero to give up). Before sink_open. */
+int sink_file_set_interrupt(struct sink *s, int (*interrupted)(void *opaque), void *opaque);
+
+/* A live broadcast output (rtmp://, rtmps://): the muxer runs on its own thread
+ * behind a queue of at most buffer_ms of media (<= 0: the default); beyond that,
+ * packets are dropped and counted (mixer/sink_stream.c). */
+#define SINK_STREAM_DEFAULT_BUFFER_MS 10000
+int sink_stream_is_network_url(const char *url);
+int sink_stream_alloc(struct sink **out, const char *url, const struct profile_def *def, int buffer_ms);
+/* Waits until every closed stream's writer thread has finished (or timeout_ms);
+ * returns how many are still running. For a clean process exit. */
+int sink_stream_wait_all(int timeout_ms);
 
 /* Wrappers over the ops that keep the counters; sink_free closes first if needed. */
 int sink_open(struct sink *s, AVCodecContext *const *encoders, int count);
@@ -46,6 +73,8 @@ int sink_write(struct sink *s, const AVPacket *pkt, int stream_index);
 int sink_close(struct sink *s);
 /* 1 when the sink's receiver asked for a keyframe since the last call. */
 int sink_poll(struct sink *s);
+/* Fills *out (state NULL when the sink has no connection of its own). */
+void sink_get_status(struct sink *s, struct sink_status *out);
 void sink_free(struct sink **p);
 
 #endif

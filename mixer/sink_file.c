@@ -15,6 +15,7 @@ struct sink_file {
     AVRational encoder_tb[8];
     int fragmented;
     AVPacket *pkt;
+    AVIOInterruptCB interrupt;
 };
 
 /* mkdir -p of the folder holding path (local paths only). */
@@ -77,7 +78,14 @@ static int sink_file_open(struct sink *s, AVCodecContext *const *encoders, int c
             av_dict_set(&st->metadata, "language", "fre", 0);
     }
     if (!(f->fmt->oformat->flags & AVFMT_NOFILE)) {
-        ret = avio_open2(&f->fmt->pb, s->url, AVIO_FLAG_WRITE, NULL, NULL);
+        AVDictionary *io_opts = NULL;
+
+        /* A broadcast server that stops reading must show up as back-pressure
+         * within a second or two, not after megabytes of kernel buffer. */
+        if (strstr(s->url, "://"))
+            av_dict_set(&io_opts, "send_buffer_size", "262144", 0);
+        ret = avio_open2(&f->fmt->pb, s->url, AVIO_FLAG_WRITE, &f->interrupt, &io_opts);
+        av_dict_free(&io_opts);
         if (ret < 0) {
             log_error("output %s: cannot open: %s", s->url, av_err2str(ret));
             return ret;
@@ -139,6 +147,16 @@ static void sink_file_free_priv(void *priv)
     avformat_free_context(f->fmt);
     av_packet_free(&f->pkt);
     av_free(f);
+}
+
+int sink_file_set_interrupt(struct sink *s, int (*interrupted)(void *opaque), void *opaque)
+{
+    struct sink_file *f = s->priv;
+
+    f->interrupt.callback = interrupted;
+    f->interrupt.opaque = opaque;
+    f->fmt->interrupt_callback = f->interrupt;
+    return 0;
 }
 
 static const struct sink_ops sink_file_ops = {

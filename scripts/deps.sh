@@ -9,6 +9,9 @@ libsrtp2-dev libssl-dev espeak-ng sox clang libclang-rt-14-dev"
 PKGS="$PKGS libsofia-sip-ua-dev sip-tester"
 # WebRTC: libnice for ICE; Chromium and Node.js (playwright-core) for the browser tests.
 PKGS="$PKGS libnice-dev chromium nodejs"
+# Broadcast: nginx with the RTMP module as the live RTMP server of the tests (the
+# test starts its own instance on a free port; the packaged service is not used).
+PKGS="$PKGS nginx-light libnginx-mod-rtmp"
 # npm: Debian's package, unless the installed nodejs bundles its own (NodeSource's does).
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
@@ -24,4 +27,14 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends $missing
+# Packages must not start services here (nginx would take port 80): exit code 101
+# from policy-rc.d tells invoke-rc.d not to start anything during this install.
+policy=/usr/sbin/policy-rc.d
+made_policy=""
+if [ ! -e "$policy" ] && [ "$(id -u)" -eq 0 ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1
+fi
+status=0
+$SUDO apt-get install -y -q --no-install-recommends $missing || status=$?
+[ -z "$made_policy" ] || rm -f "$policy"
+exit $status

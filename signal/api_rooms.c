@@ -97,6 +97,7 @@ struct api_output_cmd {
     struct profile_out_input in;
     char url[1024];
     int id;
+    int buffer_ms;               /* broadcast outputs: most media queued for a slow server */
 };
 
 /* The running profile `def`, started on first use. Room thread. */
@@ -116,7 +117,11 @@ static void api_cmd_add_output(struct room *room, void *arg)
     struct profile_out *p = api_room_profile(room, &c->def, &c->in);
     struct sink *sink = NULL;
 
-    if (!p || sink_file_alloc(&sink, c->url, &c->def) < 0)
+    if (!p)
+        return;
+    /* A broadcast server gets its own writer thread: it must never stall the room. */
+    if ((sink_stream_is_network_url(c->url) ? sink_stream_alloc(&sink, c->url, &c->def, c->buffer_ms)
+                                            : sink_file_alloc(&sink, c->url, &c->def)) < 0)
         return;
     sink->id = c->id;
     profile_out_add_sink(p, sink);
@@ -298,6 +303,10 @@ static int api_add_output(struct server *s, struct server_room *r, json_t *obj,
                          profile && !def ? "; unknown profile " : "", profile && !def ? profile : "");
         return -1;
     }
+    if (strstr(url, "://") && !sink_stream_is_network_url(url)) {
+        http_reply_error(req, 400, "output %s: a URL must be rtmp:// or rtmps:// (else a file path)", url);
+        return -1;
+    }
     if (!strstr(url, ".m3u8") && !strstr(url, "://") && !av_guess_format(NULL, url, NULL)) {
         http_reply_error(req, 400, "output %s: no muxer for this file name", url);
         return -1;
@@ -313,6 +322,7 @@ static int api_add_output(struct server *s, struct server_room *r, json_t *obj,
     }
     c->def = *def;
     c->in = (struct profile_out_input){ r->width, r->height, r->fps, 48000, 1 };
+    c->buffer_ms = s->cfg.stream_buffer_ms;
     if (url[0] != '/' && !strstr(url, "://")) {
         if (strlen(s->cfg.record_dir) + strlen(url) + 2 > sizeof(c->url)) {
             av_free(c);

@@ -16,6 +16,7 @@ void config_defaults(struct server_config *c)
     c->rtp_port_min = 20000;
     c->rtp_port_max = 20999;
     c->jitter_max_ms = 200;
+    c->stream_buffer_ms = 10000;
     snprintf(c->record_dir, sizeof(c->record_dir), ".");
     snprintf(c->ice_addresses[0], sizeof(c->ice_addresses[0]), "127.0.0.1");
     c->ice_address_count = 1;
@@ -97,6 +98,7 @@ int config_parse(struct server_config *c, const char *json, size_t len, char *er
         (ret = config_int(root, "rtp_port_min", 1024, 65534, &c->rtp_port_min, err, err_size)) < 0 ||
         (ret = config_int(root, "rtp_port_max", 1025, 65535, &c->rtp_port_max, err, err_size)) < 0 ||
         (ret = config_int(root, "jitter_max_ms", 20, 2000, &c->jitter_max_ms, err, err_size)) < 0 ||
+        (ret = config_int(root, "stream_buffer_ms", 200, 60000, &c->stream_buffer_ms, err, err_size)) < 0 ||
         (ret = config_string(root, "profiles_file", c->profiles_file, sizeof(c->profiles_file), err, err_size)) < 0 ||
         (ret = config_string(root, "record_dir", c->record_dir, sizeof(c->record_dir), err, err_size)) < 0 ||
         (ret = config_int(root, "sip_port", 0, 65535, &c->sip_port, err, err_size)) < 0 ||

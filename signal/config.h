@@ -12,6 +12,7 @@ struct server_config {
     char rtp_address[64];        /* address bound and put in SDP answers; default 127.0.0.1 */
     int rtp_port_min, rtp_port_max;   /* default 20000-20999 */
     int jitter_max_ms;           /* jitter buffer cap, default 200 */
+    int stream_buffer_ms;        /* RTMP outputs: media queued for a slow server; default 10000 */
     char profiles_file[1024];    /* optional profiles file (docs/PROFILES.md) */
     char record_dir[1024];       /* where relative recording paths go; default "." */
     int sip_port;                /* SIP over UDP and TCP; 0 (default): SIP off */

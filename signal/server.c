@@ -9,6 +9,7 @@
 #include <libavutil/mem.h>
 #include "layouts/layout.h"
 #include "mixer/log.h"
+#include "mixer/sink.h"
 #include "mixer/room_thread.h"
 #include "signal/loop_call.h"
 #include "signal/output_rtp.h"
@@ -107,6 +108,9 @@ done:
     loop_call_free(&s->calls);
     for (int i = 0; i < s->room_count; i++)
         server_room_free(&s->rooms[i]);
+    /* Broadcast outputs finish on their own threads (bounded by their flush time). */
+    if (sink_stream_wait_all(5000) > 0)
+        log_warn("stopping: a broadcast output did not finish in time");
     if (sigint)
         event_free(sigint);
     if (sigterm)
