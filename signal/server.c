@@ -52,15 +52,14 @@ static void server_on_signal(evutil_socket_t fd, short what, void *arg)
     event_base_loopbreak(s->base);
 }
 
-int server_run(const struct server_config *cfg)
+int server_open(struct server **out, const struct server_config *cfg)
 {
     struct server *s = av_mallocz(sizeof(*s));
-    struct event *sigint = NULL, *sigterm = NULL;
     char err[512];
-    int ret = 1;
 
+    *out = NULL;
     if (!s)
-        return 1;
+        return AVERROR(ENOMEM);
     s->cfg = *cfg;
     s->next_output_id = 1;
     s->next_room_number = 1;
@@ -69,7 +68,7 @@ int server_run(const struct server_config *cfg)
     if (cfg->profiles_file[0] &&
         profile_set_load_file(&s->profiles, cfg->profiles_file, err, sizeof(err)) < 0) {
         log_error("%s", err);
-        goto done;
+        goto fail;
     }
     evthread_use_pthreads();
     signal(SIGPIPE, SIG_IGN);
@@ -77,10 +76,10 @@ int server_run(const struct server_config *cfg)
     s->http = s->base ? evhttp_new(s->base) : NULL;
     if (!s->http) {
         log_error("cannot start the event loop");
-        goto done;
+        goto fail;
     }
     if (loop_call_alloc(&s->calls, s->base, s) < 0 || whip_start(s) < 0)
-        goto done;
+        goto fail;
     evhttp_set_max_body_size(s->http, 1 << 20);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
                                         EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
@@ -88,19 +87,23 @@ int server_run(const struct server_config *cfg)
     if (evhttp_bind_socket(s->http, cfg->http_address, (ev_uint16_t)cfg->http_port) < 0) {
         log_error("cannot listen on %s:%d (in use, or not a local address)",
                   cfg->http_address, cfg->http_port);
-        goto done;
+        goto fail;
     }
-    sigint = evsignal_new(s->base, SIGINT, server_on_signal, s);
-    sigterm = evsignal_new(s->base, SIGTERM, server_on_signal, s);
-    if (!sigint || !sigterm || event_add(sigint, NULL) < 0 || event_add(sigterm, NULL) < 0)
-        goto done;
     if (cfg->sip_port && sip_start(&s->sip, s) < 0)
-        goto done;
-    log_info("listening on http://%s:%d%s", cfg->http_address, cfg->http_port,
-             cfg->token[0] ? " (bearer token required)" : "");
-    event_base_dispatch(s->base);
-    ret = 0;
-done:
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    server_close(&s);
+    return AVERROR_EXTERNAL;
+}
+
+void server_close(struct server **p)
+{
+    struct server *s = *p;
+
+    if (!s)
+        return;
     /* The SIP thread may wait in loop_call_run: close it before joining. */
     loop_call_close(s->calls);
     sip_stop(&s->sip);
@@ -111,14 +114,35 @@ done:
     /* Broadcast outputs finish on their own threads (bounded by their flush time). */
     if (sink_stream_wait_all(5000) > 0)
         log_warn("stopping: a broadcast output did not finish in time");
-    if (sigint)
-        event_free(sigint);
-    if (sigterm)
-        event_free(sigterm);
     if (s->http)
         evhttp_free(s->http);
     if (s->base)
         event_base_free(s->base);
     av_free(s);
+    *p = NULL;
+}
+
+int server_run(const struct server_config *cfg)
+{
+    struct server *s;
+    struct event *sigint = NULL, *sigterm = NULL;
+    int ret = 1;
+
+    if (server_open(&s, cfg) < 0)
+        return 1;
+    sigint = evsignal_new(s->base, SIGINT, server_on_signal, s);
+    sigterm = evsignal_new(s->base, SIGTERM, server_on_signal, s);
+    if (!sigint || !sigterm || event_add(sigint, NULL) < 0 || event_add(sigterm, NULL) < 0)
+        goto done;
+    log_info("listening on http://%s:%d%s", cfg->http_address, cfg->http_port,
+             cfg->token[0] ? " (bearer token required)" : "");
+    event_base_dispatch(s->base);
+    ret = 0;
+done:
+    if (sigint)
+        event_free(sigint);
+    if (sigterm)
+        event_free(sigterm);
+    server_close(&s);
     return ret;
 }

@@ -94,6 +94,11 @@ struct server {
  * returns. Returns the exit status. */
 int server_run(const struct server_config *cfg);
 
+/* The same in parts, for callers that drive the loop themselves (the API fuzz
+ * target): open binds and starts everything, close finishes every room. */
+int server_open(struct server **out, const struct server_config *cfg);
+void server_close(struct server **s);
+
 /* Route handlers (api_*.c), called on the loop thread. */
 void api_handle(struct evhttp_request *req, void *server);
 void api_rooms(struct server *s, struct evhttp_request *req, char seg[][128], int n);
