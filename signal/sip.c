@@ -82,10 +82,11 @@ struct sip_call {
     char last_sdp[SIP_ROOM_SDP_SIZE];    /* what we sent last (re-INVITE answers) */
     uint64_t sdp_version;                /* its o= version */
     int waiting;                         /* keying in the PIN (room.keys set) */
+    int64_t waiting_since_ms;            /* when it started waiting (sip_now_ms) */
     char pin[16];                        /* keys so far, before '#' */
     int pin_tries;                       /* wrong PINs so far */
     int held;                            /* on hold (as applied to the media) */
-    int hung_up;                         /* we sent BYE because the room went away */
+    int hung_up;                         /* we sent BYE (room gone, PIN time limit) */
 };
 
 /* New INVITEs from one source address in the current second. */
@@ -113,6 +114,8 @@ struct sip {
     struct sip_call *calls[SIP_MAX_CALLS];
     int call_count;
 };
+
+static int64_t sip_now_ms(void);
 
 /* ---- the call table ---- */
 
@@ -249,8 +252,10 @@ static void sip_on_invite(struct sip *sip, nua_handle_t *nh, const sip_t *msg)
     snprintf(call->last_sdp, sizeof(call->last_sdp), "%s", call->room.local_sdp);
     call->sdp_version = 1;
     call->waiting = call->room.keys != NULL;
+    call->waiting_since_ms = sip_now_ms();
     if (call->waiting)
-        log_info("sip: call from %s to room %s waits for its PIN (keys then #)", call->from, call->room.room);
+        log_info("sip: call from %s to room %s waits for its PIN (keys then #, %d s)", call->from,
+                 call->room.room, sip->server->cfg.sip_pin_timeout_s);
     if (call->room.pending)
         log_info("sip: call from %s to room %s: INVITE without SDP, our offer goes in the 200, "
                  "the answer is expected in the ACK", call->from, call->room.room);
@@ -382,6 +387,21 @@ static void sip_call_pin_key(struct sip *sip, struct sip_call *call, char key)
     nua_bye(call->nh, SIPTAG_REASON_STR("SIP;cause=403;text=\"wrong PIN\""), TAG_END());
 }
 
+/* A waiting call that has not keyed the right PIN within sip_pin_timeout_s is
+ * hung up (BYE, Reason 403). */
+static void sip_call_pin_timeout(struct sip *sip, struct sip_call *call, int64_t now)
+{
+    const int timeout_s = sip->server->cfg.sip_pin_timeout_s;
+
+    if (!call->waiting || call->hung_up || now - call->waiting_since_ms < (int64_t)timeout_s * 1000)
+        return;
+    log_warn("sip: call from %s: no right PIN within %d s; hanging up", call->from, timeout_s);
+    call->waiting = 0;
+    call->hung_up = 1;
+    sip_call_leave(sip, call);
+    nua_bye(call->nh, SIPTAG_REASON_STR("SIP;cause=403;text=\"PIN not entered in time\""), TAG_END());
+}
+
 /* Calls whose room was deleted (or whose participant was removed through the API)
  * are hung up with a BYE. */
 static void sip_hang_up_orphans(struct sip *sip)
@@ -401,11 +421,12 @@ static void sip_hang_up_orphans(struct sip *sip)
     }
 }
 
-/* Every SIP_KEYS_MS: the keys the rooms collected for waiting calls (RFC 4733);
- * once a second, calls whose room went away. */
+/* Every SIP_KEYS_MS: the keys the rooms collected for waiting calls (RFC 4733),
+ * and their PIN time limit; once a second, calls whose room went away. */
 static void sip_on_keys_timer(struct sip *sip, su_timer_t *t, struct sip *arg)
 {
     static const int checks_every = 1000 / SIP_KEYS_MS;
+    const int64_t now = sip_now_ms();
 
     (void)t;
     (void)arg;
@@ -418,6 +439,8 @@ static void sip_on_keys_timer(struct sip *sip, su_timer_t *t, struct sip *arg)
 
         for (int k = 0; k < n && call->waiting; k++)
             sip_call_pin_key(sip, call, keys[k]);
+        if (!sip->stopping)
+            sip_call_pin_timeout(sip, call, now);
     }
 }
 
