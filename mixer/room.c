@@ -10,6 +10,7 @@
 #include "mixer/log.h"
 #include "mixer/profile_out.h"
 #include "mixer/room_priv.h"
+#include "mixer/sink.h"
 #include "mixer/source.h"
 #include "mixer/timeline.h"
 
@@ -236,6 +237,8 @@ int room_set_hold(struct room *r, int id, int held)
     if (!p)
         return AVERROR(ENOENT);
     p->held = held;
+    for (int i = 0; p->return_audio && profile_out_sink(p->return_audio, i); i++)
+        profile_out_sink(p->return_audio, i)->paused = held;
     return 0;
 }
 

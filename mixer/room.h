@@ -98,8 +98,8 @@ int room_push_dtmf(struct room *r, int id, char key);
  * has a tile, is mixed and hears the mix. */
 int room_admit(struct room *r, int id);
 
-/* Puts a participant on hold (its audio out of every mix, it hears silence) or
- * takes it off. */
+/* Puts a participant on hold (its audio out of every mix, nothing sent to it:
+ * its return audio's sinks are paused) or takes it off. */
 int room_set_hold(struct room *r, int id, int held);
 
 /* Switches the layout from the next tick (def borrowed; must outlive the room or

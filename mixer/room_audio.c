@@ -21,7 +21,8 @@ static void room_audio_prompt(float *dst, int64_t a0, int n, int rate)
 }
 
 /* Each participant with a return path hears everyone but itself (a waiting one
- * the prompt, a held one silence). */
+ * the prompt; a held one is encoded silence its paused sink does not send, so
+ * its RTP timestamps keep pace with the clock). */
 static void room_audio_mix_minus(struct room *r, int64_t a0, int n)
 {
     for (int i = 0; i < r->part_count; i++) {

@@ -17,7 +17,7 @@ struct room_participant {
     double level_db;
     int speaking;
     int muted;
-    int held;                    /* on hold: not mixed, hears silence */
+    int held;                    /* on hold: not mixed, sent nothing */
     struct profile_out *return_audio;        /* mix-minus output, or NULL */
     struct amix_limiter return_limiter;
     float *audio;                /* this tick's samples */

@@ -86,6 +86,8 @@ struct sip_call {
     char pin[16];                        /* keys so far, before '#' */
     int pin_tries;                       /* wrong PINs so far */
     int held;                            /* on hold (as applied to the media) */
+    int video_off;                       /* our last answer does not send video */
+    int video_paused;                    /* no room video sent (as applied) */
     int hung_up;                         /* we sent BYE (room gone, PIN time limit) */
 };
 
@@ -252,6 +254,7 @@ static void sip_on_invite(struct sip *sip, nua_handle_t *nh, const sip_t *msg)
     snprintf(call->last_sdp, sizeof(call->last_sdp), "%s", call->room.local_sdp);
     call->sdp_version = 1;
     call->waiting = call->room.keys != NULL;
+    call->video_paused = call->waiting;  /* a waiting participant starts without video */
     call->waiting_since_ms = sip_now_ms();
     if (call->waiting)
         log_info("sip: call from %s to room %s waits for its PIN (keys then #, %d s)", call->from,
@@ -294,8 +297,8 @@ static void sip_on_ack(struct sip *sip, struct sip_call *call, const sip_t *msg)
              call->room.name, call->room.room, call->room.participant_id);
 }
 
-/* Applies hold (or resume) to the call's media: its voice out of the mix, silence
- * to it. */
+/* Applies hold (or resume) to the call's media: its voice out of the mix, no
+ * audio sent to it (RFC 3264: a sendonly or inactive offer). */
 static void sip_call_hold(struct sip *sip, struct sip_call *call, int held)
 {
     if (held == call->held)
@@ -308,6 +311,23 @@ static void sip_call_hold(struct sip *sip, struct sip_call *call, int held)
     call->held = held;
     log_info("sip: call from %s %s (participant %d)", call->from, held ? "on hold" : "resumed",
              call->room.participant_id);
+}
+
+/* Sends the room's video to the call, or stops: none while it waits for its PIN
+ * or while our answer does not send video (hold). */
+static void sip_call_video(struct sip *sip, struct sip_call *call)
+{
+    const int paused = call->waiting || call->video_off;
+
+    if (paused == call->video_paused)
+        return;
+    call->room.video_paused = paused;
+    if (loop_call_run(sip->server->calls, sip_room_video, &call->room) < 0 || call->room.status != 200) {
+        log_warn("sip: call from %s: cannot %s its video", call->from, paused ? "stop" : "resume");
+        return;
+    }
+    call->video_paused = paused;
+    log_debug("sip: call from %s: room video %s", call->from, paused ? "stopped" : "resumed");
 }
 
 /* re-INVITE: answered with our SDP, directions mirrored; hold applied to the media. */
@@ -346,6 +366,8 @@ static void sip_on_reinvite(struct sip *sip, struct sip_call *call, const sip_t 
                  (unsigned long long)call->sdp_version);
         sip_respond_sdp(call->nh, answer);
         sip_call_hold(sip, call, sip_room_offer_holds(msg->sip_payload->pl_data, msg->sip_payload->pl_len));
+        call->video_off = !sip_room_sdp_sends(answer, "video");
+        sip_call_video(sip, call);
     }
     av_free(answer);
 }
@@ -373,6 +395,7 @@ static void sip_call_pin_key(struct sip *sip, struct sip_call *call, char key)
         }
         call->waiting = 0;
         keybox_unref(&call->room.keys);
+        sip_call_video(sip, call);
         log_info("sip: call from %s: right PIN, admitted to room %s as participant %d", call->from,
                  call->room.room, call->room.participant_id);
         return;
