@@ -3,6 +3,7 @@ a caller waiting for its PIN is sent (only the prompt, no room video), video cal
 (H.264 and H.263-1998 sent by ffmpeg, the room's video decoded back), hold (no RTP
 to a held caller) and the spoken PIN prompt."""
 import os
+import subprocess
 import sys
 import time
 
@@ -60,6 +61,124 @@ def test_sip_pin_timeout(ctx):
         srv.stop()
 
 
+def video_sender(ctx, codec, colour, port, seconds):
+    """ffmpeg sending a flat colour to tessera's video port in real time, from a port
+    of its own (tessera does not latch onto the source address): H.264 constrained
+    baseline 640x360 as PT 96, or H.263+ CIF as PT 97; a keyframe every second."""
+    local = serve.free_port_block(2)
+    src = "color=c=0x%02X%02X%02X:s=%s:r=25:d=%s" % (colour + ("640x360" if codec == "H264" else "352x288",
+                                                              seconds))
+    enc = (["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-profile:v", "baseline",
+            "-pix_fmt", "yuv420p", "-payload_type", "96"] if codec == "H264" else
+           ["-c:v", "h263p", "-b:v", "300k", "-payload_type", "97"])
+    argv = (["ffmpeg", "-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i", src, "-g", "25"] + enc +
+            ["-f", "rtp", "rtp://127.0.0.1:%d?localrtpport=%d&localrtcpport=%d" % (port, local, local + 1)])
+    log = open(ctx.path("video_sender.log"), "w")
+    return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def video_receiver(ctx, pt, rtpmap, fmtp, seconds):
+    """ffmpeg receiving what the phone forwards (its own port) from an SDP of the
+    answer's video codec, for `seconds`, into caller_video.mkv. Returns (process, port)."""
+    port = serve.free_port_block(2)
+    sdp = ("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=caller\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+           "m=video %d RTP/AVP %d\r\na=rtpmap:%d %s\r\n%s" % (port, pt, pt, rtpmap,
+                                                               "a=fmtp:%d %s\r\n" % (pt, fmtp) if fmtp else ""))
+    path = ctx.path("caller_video.sdp")
+    with open(path, "w") as f:
+        f.write(sdp)
+    log = open(ctx.path("caller_video.log"), "w")
+    proc = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-protocol_whitelist", "file,udp,rtp",
+                             "-i", path, "-t", str(seconds), "-c:v", "ffv1", "-y", ctx.path("caller_video.mkv")],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return proc, port
+
+
+def video_call(ctx, offered, want_codec, want_pt, size, colour):
+    """A video phone offers PCMU/G.722 and the video codecs `offered`; checks the
+    answer picked want_codec (PT want_pt, and packetization-mode=1 for H.264); ffmpeg
+    then sends a flat colour and the phone a 700 Hz tone; the phone forwards the
+    video it receives to an ffmpeg receiver. Checks: the room's recording shows the
+    caller's tile in its colour with its name label, has its tone; the caller got
+    decodable video of the profile's size."""
+    srv = tests_sip.sip_server(ctx)
+    ph = sender = receiver = None
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1", "outputs": [{"profile": "low", "url": "rec.mkv"}]})
+        ph = sip_uac.Phone(srv.sip_port, "Vera Video", "vera", video=True)
+        ph.rtp_path = ctx.path("heard.raw")
+        r = ph.invite("r1", ph.offer(["PCMU", "G722"], video=offered))
+        if not r or r.status != 200:
+            raise AssertionError("video INVITE: %s" % r)
+        media = {m[0]: m for m in sip_uac.sdp_media(r.body)}
+        video, audio = media.get("video"), media.get("audio")
+        fmtp = sip_uac.sdp_fmtp(r.body, "video")
+        if (not video or not video[1] or video[2][0] != want_pt or video[3].get(want_pt) != want_codec + "/90000"
+                or (want_codec == "H264" and "packetization-mode=1" not in fmtp.get(want_pt, ""))):
+            raise AssertionError("the answer does not pick %s (PT %d%s):\n%s"
+                                 % (want_codec, want_pt, ", packetization-mode=1" if want_codec == "H264" else "",
+                                    r.body))
+        receiver, fwd = video_receiver(ctx, want_pt, video[3][want_pt], fmtp.get(want_pt, ""), 5)
+        ph.start_video(fwd)
+        codec = "G722" if audio[2][0] == 9 else "PCMU"
+        ph.start_media(audio[1], sip_uac.encode_tone(ctx.path("tone.raw"), codec, 700, 8), audio[2][0])
+        sender = video_sender(ctx, want_codec, colour, video[1], 8)
+        tests_sip.wait_participants(srv, "r1", lambda ps: ps and ps[0]["video_frames"] > 25, 8,
+                                    "the caller's video decoded")
+        serve.wait(receiver, 20, "ffmpeg receiving the caller's video")
+        serve.wait(sender, 20, "ffmpeg sending the caller's video")
+        ph.stop_media()
+        ph.stop_video()
+        r = ph.bye()
+        if not r or r.status != 200:
+            raise AssertionError("BYE: %s" % r)
+    finally:
+        for p in (sender, receiver):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
+        if ph:
+            ph.close()
+        srv.stop()
+    # What the room recorded: the caller's tile in its colour, its label, its tone.
+    f = lib.grab_frame(ctx.path("rec.mkv"), 4.0, ctx.dir)
+    tile = lib.layout_tiles("grid", 1, f.w, f.h)[0]
+    lib.assert_colour(f, *lib.tile_centre(tile), colour, "the SIP video caller's tile centre")
+    x0, y0 = lib.tile_point(tile, 0.0, 0.75)
+    x1, y1 = lib.tile_point(tile, 0.5, 1.0)
+    # At 320x180 the label's white text is blurred: > 150 on every channel counts
+    # (the tile's own colour has a channel far below that).
+    white = f.count_white(x0, y0, x1, y1, thr=150)
+    if white < 40:
+        raise AssertionError("no name label in the caller's tile (%d light pixels bottom left)" % white)
+    a = lib.decode_audio(ctx.path("rec.mkv"), 16000)
+    lv, ref = tests_sip.tone_level(a, 16000, 700)
+    if lv < -35 or lv < ref + 20:
+        raise AssertionError("the caller's 700 Hz is %.1f dB in the recording (300 Hz: %.1f dB)" % (lv, ref))
+    # What the caller received: video of the profile's size that decodes.
+    info = lib.probe(ctx.path("caller_video.mkv"))
+    v = lib.one_stream(info, "video", "caller_video.mkv")
+    frames = lib.count_frames(ctx.path("caller_video.mkv"))[0]
+    if (v["width"], v["height"]) != size or frames < 20:
+        raise AssertionError("the caller received %dx%d video, %d frames in 5 s (expected %dx%d, >= 20)"
+                             % (v["width"], v["height"], frames, size[0], size[1]))
+
+
+def test_sip_video_h264(ctx):
+    """A SIP video caller offering H.264 (42e01f, mode 1) and H.263-1998 is answered
+    H.264 mode 1; its blue picture and 700 Hz tone are in the room's recording with
+    its name label; it receives the `low` profile (320x180) that ffmpeg decodes."""
+    video_call(ctx, ["H264", "H263-1998"], "H264", 96, (320, 180), lib.BLUE)
+
+
+def test_sip_video_h263(ctx):
+    """A SIP video caller offering only H.263-1998 is answered H.263-1998; its green
+    CIF picture is in the recording; it receives the `legacy` profile (352x288)."""
+    video_call(ctx, ["H263-1998"], "H263-1998", 97, (352, 288), lib.GREEN)
+
+
 TESTS = [
+    ("sip_video_h264", test_sip_video_h264),
+    ("sip_video_h263", test_sip_video_h263),
     ("sip_pin_timeout", test_sip_pin_timeout),
 ]
