@@ -177,7 +177,71 @@ def test_sip_video_h263(ctx):
     video_call(ctx, ["H263-1998"], "H263-1998", 97, (352, 288), lib.GREEN)
 
 
+def test_sip_video_pin_hold(ctx):
+    """A video caller waiting for its PIN is sent the prompt but no video RTP, and is
+    not listed; after the right PIN it receives the room's video. On hold (sendonly
+    audio and video) it is sent no RTP at all; after resume, audio and video again."""
+    srv = tests_sip.sip_server(ctx, sip_default_room="lobby", sip_pin="1234")
+    ph = None
+    try:
+        srv.ok("POST", "/rooms", {"id": "lobby"})
+        ph = sip_uac.Phone(srv.sip_port, "Wanda", "wanda", video=True)
+        r = ph.invite("lobby", ph.offer(["PCMU"], video=["H264"]))
+        if not r or r.status != 200:
+            raise AssertionError("INVITE: %s" % r)
+        media = {m[0]: m for m in sip_uac.sdp_media(r.body)}
+        if not media.get("video") or not media["video"][1]:
+            raise AssertionError("video not answered:\n%s" % r.body)
+        ph.start_video()
+        ph.start_media(media["audio"][1], sip_uac.encode_tone(ctx.path("tone.raw"), "PCMU", 700, 20), 0)
+
+        def counts(seconds):
+            t0 = time.monotonic()
+            time.sleep(seconds)
+            t1 = time.monotonic()
+            with ph.lock:
+                audio = len([1 for t, pt, _, _ in ph.received if t0 <= t < t1 and pt == 0])
+            return audio, ph.video_packets(t0, t1)
+
+        time.sleep(0.5)
+        audio, video = counts(2.5)
+        if audio < 50 or video:
+            raise AssertionError("waiting for its PIN the caller got %d audio and %d video RTP packets in 2.5 s "
+                                 "(expected the prompt's audio and no video)" % (audio, video))
+        if tests_sip.participants(srv, "lobby"):
+            raise AssertionError("a waiting video caller is listed")
+        ph.send_dtmf(media["audio"][1], "1234#")
+        tests_sip.wait_participants(srv, "lobby", lambda ps: len(ps) == 1, 3, "right PIN did not admit")
+        time.sleep(0.5)
+        audio, video = counts(2.0)
+        if audio < 50 or video < 20:
+            raise AssertionError("admitted, the caller got %d audio and %d video RTP packets in 2 s" % (audio, video))
+        r = ph.reinvite(ph.offer(["PCMU"], direction="sendonly", video=["H264"]))
+        if not r or r.status != 200 or [m[4] for m in sip_uac.sdp_media(r.body)] != ["recvonly", "recvonly"]:
+            raise AssertionError("hold re-INVITE answered: %s" % (r and r.body))
+        time.sleep(0.5)
+        audio, video = counts(2.0)
+        if audio or video:
+            raise AssertionError("on hold the caller got %d audio and %d video RTP packets in 2 s (expected none)"
+                                 % (audio, video))
+        r = ph.reinvite(ph.offer(["PCMU"], video=["H264"]))
+        if not r or r.status != 200:
+            raise AssertionError("resume re-INVITE: %s" % r)
+        time.sleep(0.5)
+        audio, video = counts(2.0)
+        if audio < 50 or video < 20:
+            raise AssertionError("resumed, the caller got %d audio and %d video RTP packets in 2 s" % (audio, video))
+        ph.stop_media()
+        ph.stop_video()
+        ph.bye()
+    finally:
+        if ph:
+            ph.close()
+        srv.stop()
+
+
 TESTS = [
+    ("sip_video_pin_hold", test_sip_video_pin_hold),
     ("sip_video_h264", test_sip_video_h264),
     ("sip_video_h263", test_sip_video_h263),
     ("sip_pin_timeout", test_sip_pin_timeout),
