@@ -230,6 +230,17 @@ int room_admit(struct room *r, int id)
     return 0;
 }
 
+int room_prompt_wrong(struct room *r, int id)
+{
+    struct room_participant *p = room_find(r, id);
+
+    if (!p)
+        return AVERROR(ENOENT);
+    p->prompt_wrong = 1;
+    p->prompt_pos = 0;
+    return 0;
+}
+
 int room_set_hold(struct room *r, int id, int held)
 {
     struct room_participant *p = room_find(r, id);

@@ -18,6 +18,8 @@ struct room_participant {
     int speaking;
     int muted;
     int held;                    /* on hold: not mixed, sent nothing */
+    int prompt_wrong;            /* waiting: hears the wrong-PIN prompt, then the PIN one */
+    int64_t prompt_pos;          /* waiting: samples of its prompt cycle played */
     struct profile_out *return_audio;        /* mix-minus output, or NULL */
     struct amix_limiter return_limiter;
     float *audio;                /* this tick's samples */

@@ -403,8 +403,11 @@ static void sip_call_pin_key(struct sip *sip, struct sip_call *call, char key)
     call->pin[0] = '\0';
     call->pin_tries++;
     log_warn("sip: call from %s: wrong PIN (%d of %d)", call->from, call->pin_tries, SIP_PIN_TRIES);
-    if (call->pin_tries < SIP_PIN_TRIES)
+    if (call->pin_tries < SIP_PIN_TRIES) {
+        if (loop_call_run(sip->server->calls, sip_room_wrong_pin, &call->room) < 0 || call->room.status != 200)
+            log_warn("sip: call from %s: cannot play it the wrong-PIN prompt", call->from);
         return;
+    }
     call->waiting = 0;
     sip_call_leave(sip, call);
     nua_bye(call->nh, SIPTAG_REASON_STR("SIP;cause=403;text=\"wrong PIN\""), TAG_END());

@@ -171,6 +171,12 @@ static void sip_room_cmd_admit(struct room *room, void *arg)
     room_admit(room, c->id);
 }
 
+static void sip_room_cmd_wrong_pin(struct room *room, void *arg)
+{
+    const struct sip_room_cmd *c = arg;
+    room_prompt_wrong(room, c->id);
+}
+
 static void sip_room_cmd_hold(struct room *room, void *arg)
 {
     const struct sip_room_cmd *c = arg;
@@ -205,6 +211,12 @@ void sip_room_admit(struct server *s, void *arg)
 {
     struct sip_room_call *c = arg;
     sip_room_post(s, c, sip_room_cmd_admit, 0);
+}
+
+void sip_room_wrong_pin(struct server *s, void *arg)
+{
+    struct sip_room_call *c = arg;
+    sip_room_post(s, c, sip_room_cmd_wrong_pin, 0);
 }
 
 void sip_room_hold(struct server *s, void *arg)

@@ -58,9 +58,11 @@ void sip_room_check(struct server *s, void *arg);
 /* More loop_call_fn's, each queuing a command to the participant's room (status
  * 200, or 404 when the room or participant is gone): dtmf delivers `key` as if
  * received by RFC 4733 (room_push_dtmf); admit lets a waiting participant in
- * (room_admit); hold applies `held` (room_set_hold). */
+ * (room_admit); hold applies `held` (room_set_hold); wrong_pin plays the waiting
+ * participant the wrong-PIN prompt (room_prompt_wrong). */
 void sip_room_dtmf(struct server *s, void *arg);
 void sip_room_admit(struct server *s, void *arg);
+void sip_room_wrong_pin(struct server *s, void *arg);
 void sip_room_hold(struct server *s, void *arg);
 
 /* loop_call_fn: stops or resumes sending the room's video to the call's

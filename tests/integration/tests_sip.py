@@ -249,10 +249,11 @@ def peak_level(samples, freq, win=0.2, rate=8000):
 
 def test_sip_pin_entry(ctx):
     """Default room with a PIN: a call to an unknown room (or to the default room)
-    waits: not in the room state, not heard, hears the 440 Hz prompt; keys then '#'
-    (RFC 4733 for one caller, SIP INFO for the other; a wrong PIN first) admit it:
-    it is listed and the callers hear each other."""
-    srv = sip_server(ctx, sip_default_room="lobby", sip_pin="1234")
+    waits: not in the room state, not heard, hears the 440 Hz prompt (no spoken
+    prompt in its sip_prompt_dir); keys then '#' (RFC 4733 for one caller, SIP INFO
+    for the other; a wrong PIN first) admit it: it is listed and the callers hear
+    each other."""
+    srv = sip_server(ctx, sip_default_room="lobby", sip_pin="1234", sip_prompt_dir=ctx.dir)
     a = b = None
     try:
         srv.ok("POST", "/rooms", {"id": "lobby"})

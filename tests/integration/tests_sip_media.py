@@ -2,6 +2,7 @@
 a caller waiting for its PIN is sent (only the prompt, no room video), video callers
 (H.264 and H.263-1998 sent by ffmpeg, the room's video decoded back), hold (no RTP
 to a held caller) and the spoken PIN prompt."""
+import math
 import os
 import subprocess
 import sys
@@ -240,7 +241,119 @@ def test_sip_video_pin_hold(ctx):
         srv.stop()
 
 
+def envelope(samples, rate, frame_s=0.02):
+    """RMS of each frame_s of samples."""
+    n = int(rate * frame_s)
+    return [math.sqrt(sum(x * x for x in samples[i:i + n]) / n) for i in range(0, len(samples) - n + 1, n)]
+
+
+def best_correlation(signal, template, max_lag):
+    """Highest Pearson correlation of template with signal[lag:], lag 0..max_lag frames."""
+    def corr(a, b):
+        ma, mb = sum(a) / len(a), sum(b) / len(b)
+        num = sum((x - ma) * (y - mb) for x, y in zip(a, b))
+        den = math.sqrt(sum((x - ma) ** 2 for x in a) * sum((y - mb) ** 2 for y in b))
+        return num / den if den else 0.0
+    best = (-1.0, 0)
+    for lag in range(0, max_lag + 1):
+        seg = signal[lag:lag + len(template)]
+        if len(seg) < len(template):
+            break
+        best = max(best, (corr(seg, template), lag))
+    return best
+
+
+def tone_share(samples, rate, start_s, dur_s):
+    """(share of the strongest 100 Hz bin in the energy of 200-3400 Hz, bins within
+    20 dB of it): a pure tone is ~1 and one bin; speech spreads."""
+    levels = [lib.goertzel_db(samples, rate, f, start_s, dur_s) for f in range(200, 3401, 100)]
+    power = [10 ** (lv / 10) for lv in levels]
+    top = max(levels)
+    return max(power) / sum(power), len([lv for lv in levels if lv > top - 20])
+
+
+def prompt_file(name):
+    return os.path.join(os.path.dirname(lib.tessera_bin()), "prompts", name)
+
+
+def test_sip_spoken_prompt(ctx):
+    """With the espeak-ng prompts of the build, a caller waiting for its PIN hears
+    speech, not the 440 Hz beep: its energy spreads over the speech band, and its
+    loudness envelope matches pin_enter.wav (correlation > 0.7); after a wrong PIN it
+    hears pin_wrong.wav. With no prompt in sip_prompt_dir, the beep (logged)."""
+    for name in ("pin_enter.wav", "pin_wrong.wav"):
+        if not os.path.isfile(prompt_file(name)):
+            raise AssertionError("%s missing: the build renders it with espeak-ng (scripts/deps.sh)"
+                                 % prompt_file(name))
+    srv = tests_sip.sip_server(ctx, sip_default_room="lobby", sip_pin="1234")
+    ph = None
+    try:
+        srv.ok("POST", "/rooms", {"id": "lobby"})
+        ph = sip_uac.Phone(srv.sip_port, "Paul", "paul")
+        ph.rtp_path = ctx.path("heard.raw")
+        r = ph.invite("lobby", ph.offer(["PCMU"]))
+        if not r or r.status != 200:
+            raise AssertionError("INVITE: %s" % r)
+        port = sip_uac.sdp_media(r.body)[0][1]
+        ph.start_media(port, b"", 0)
+        t0 = time.monotonic()
+        time.sleep(5.0)
+        heard = tests_sip.heard(ph, "PCMU", t0, time.monotonic(), ph.rtp_path)
+        t1 = time.monotonic()          # the wrong-PIN prompt starts within the keys' 0.6 s
+        ph.send_dtmf(port, "9#")
+        time.sleep(3.5)
+        heard_wrong = tests_sip.heard(ph, "PCMU", t1, time.monotonic(), ctx.path("heard_wrong.raw"))
+        ph.stop_media()
+        ph.bye()
+    finally:
+        if ph:
+            ph.close()
+        srv.stop()
+    if "spoken prompt " + prompt_file("pin_enter.wav") not in srv.read_log():
+        raise AssertionError("the log does not show the spoken prompt loaded")
+    share, bins = tone_share(heard, 8000, 0.3, 2.5)
+    if share > 0.5 or bins < 5 or lib.rms_db(heard, 8000, 0.3, 2.5) < -40:
+        raise AssertionError("the waiting caller's audio is not speech: the strongest 100 Hz bin holds %.0f%% "
+                             "of the energy, %d bins within 20 dB, %.1f dBFS" % (100 * share, bins,
+                                                                               lib.rms_db(heard, 8000, 0.3, 2.5)))
+    for got, name in ((heard, "pin_enter.wav"), (heard_wrong, "pin_wrong.wav")):
+        template = envelope(lib.decode_audio(prompt_file(name), 8000), 8000)
+        c, lag = best_correlation(envelope(got, 8000), template, 75)
+        if c < 0.7:
+            raise AssertionError("what the caller heard does not follow %s (envelope correlation %.2f)" % (name, c))
+
+
+def test_sip_prompt_fallback(ctx):
+    """sip_prompt_dir without prompt files: logged, and a waiting caller hears the
+    440 Hz beep (one strong bin) instead."""
+    srv = tests_sip.sip_server(ctx, sip_default_room="lobby", sip_pin="1234", sip_prompt_dir=ctx.dir)
+    ph = None
+    try:
+        srv.ok("POST", "/rooms", {"id": "lobby"})
+        ph = sip_uac.Phone(srv.sip_port, "Bea", "bea")
+        ph.rtp_path = ctx.path("heard.raw")
+        r = ph.invite("lobby", ph.offer(["PCMU"]))
+        if not r or r.status != 200:
+            raise AssertionError("INVITE: %s" % r)
+        ph.start_media(sip_uac.sdp_media(r.body)[0][1], b"", 0)
+        t0 = time.monotonic()
+        time.sleep(2.5)
+        heard = tests_sip.heard(ph, "PCMU", t0, time.monotonic(), ph.rtp_path)
+        ph.stop_media()
+        ph.bye()
+    finally:
+        if ph:
+            ph.close()
+        srv.stop()
+    if "hear a beep instead" not in srv.read_log():
+        raise AssertionError("the missing prompt is not logged")
+    if tests_sip.peak_level(heard, 440) < -30:
+        raise AssertionError("no 440 Hz beep without prompt files (%.1f dB)" % tests_sip.peak_level(heard, 440))
+
+
 TESTS = [
+    ("sip_spoken_prompt", test_sip_spoken_prompt),
+    ("sip_prompt_fallback", test_sip_prompt_fallback),
     ("sip_video_pin_hold", test_sip_video_pin_hold),
     ("sip_video_h264", test_sip_video_h264),
     ("sip_video_h263", test_sip_video_h263),
