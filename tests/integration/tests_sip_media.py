@@ -351,6 +351,53 @@ def test_sip_prompt_fallback(ctx):
         raise AssertionError("no 440 Hz beep without prompt files (%.1f dB)" % tests_sip.peak_level(heard, 440))
 
 
+def test_sip_baresip_call(ctx):
+    """baresip (a second, independent SIP stack; package baresip-core) dials
+    sip:r1@ headless with PCMU only, plays an 880 Hz WAV (aufile) and hangs up after
+    7 s (-t): the call is established, the room lists "Bea Baresip" and nobody
+    after its BYE, and the room's recording has its tone."""
+    import shutil
+    if not shutil.which("baresip"):
+        raise AssertionError("baresip not installed (package baresip-core, scripts/deps.sh)")
+    lib.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+             "sine=frequency=880:sample_rate=8000:duration=12", "-af", "volume=0.5", "-ac", "1",
+             "-c:a", "pcm_s16le", ctx.path("tone.wav")], timeout=30)
+    srv = tests_sip.sip_server(ctx)
+    conf = ctx.path("baresip")
+    os.makedirs(conf, exist_ok=True)
+    rtp = serve.free_port_block(20)
+    with open(os.path.join(conf, "config"), "w") as f:
+        f.write("poll_method epoll\nsip_listen 127.0.0.1:%d\n"
+                "audio_source aufile,%s\naudio_alert aufile,%s\naudio_srate 8000\naudio_channels 1\n"
+                "rtp_ports %d-%d\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\n"
+                "module account.so\nmodule menu.so\n"
+                % (serve.free_port_block(1), ctx.path("tone.wav"), ctx.path("tone.wav"), rtp, rtp + 19))
+    with open(os.path.join(conf, "accounts"), "w") as f:
+        f.write('"Bea Baresip" <sip:bea@127.0.0.1>;regint=0;audio_codecs=PCMU/8000\n')
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1", "outputs": [{"profile": "low", "url": "rec.mkv"}]})
+        log = open(ctx.path("baresip.log"), "w")
+        bs = subprocess.Popen(["baresip", "-f", conf, "-e", "/dial sip:r1@127.0.0.1:%d" % srv.sip_port, "-t", "7"],
+                              cwd=ctx.dir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            ps = tests_sip.wait_participants(srv, "r1", lambda ps: ps and ps[0]["audio_frames"] > 100, 8,
+                                             "baresip's call decoded")
+        finally:
+            serve.wait(bs, 20, "baresip")
+        text = open(ctx.path("baresip.log"), errors="replace").read()
+        if bs.returncode != 0 or "Call established" not in text:
+            raise AssertionError("baresip exited %d; log:\n%s" % (bs.returncode, lib.tail(text)))
+        if [p["name"] for p in ps] != ["Bea Baresip"]:
+            raise AssertionError("room state during baresip's call: %s" % ps)
+        tests_sip.wait_participants(srv, "r1", lambda ps: not ps, 3, "baresip still listed after its BYE")
+    finally:
+        srv.stop()
+    a = lib.decode_audio(ctx.path("rec.mkv"), 16000)
+    lv, ref = tests_sip.tone_level(a, 16000, 880)
+    if lv < -35 or lv < ref + 20:
+        raise AssertionError("baresip's 880 Hz is %.1f dB in the recording (300 Hz: %.1f dB)" % (lv, ref))
+
+
 TESTS = [
     ("sip_spoken_prompt", test_sip_spoken_prompt),
     ("sip_prompt_fallback", test_sip_prompt_fallback),
@@ -358,4 +405,5 @@ TESTS = [
     ("sip_video_h264", test_sip_video_h264),
     ("sip_video_h263", test_sip_video_h263),
     ("sip_pin_timeout", test_sip_pin_timeout),
+    ("sip_baresip_call", test_sip_baresip_call),
 ]
