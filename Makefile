@@ -16,7 +16,8 @@ BUILD ?= build
 OPT ?= -O2
 SAN ?=
 CFLAGS_ALL := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -I. $(PKG_CFLAGS) $(SAN) \
-              -DTESSERA_SOURCE_DIR='"$(CURDIR)"' -MMD -MP $(CFLAGS)
+              -DTESSERA_SOURCE_DIR='"$(CURDIR)"' -DTESSERA_PROMPT_DIR='"$(abspath $(BUILD))/prompts"' \
+              -MMD -MP $(CFLAGS)
 LDLIBS_ALL := $(PKG_LIBS) -lm -lpthread $(SAN)
 
 LIB_SRC := $(filter-out mixer/main.c, $(wildcard mixer/*.c codecs/*.c layouts/*.c net/*.c signal/*.c))
@@ -32,8 +33,18 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/tessera: $(BUILD)/mixer/main.o $(LIB_OBJ)
-	$(CC) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/tessera: $(BUILD)/mixer/main.o $(LIB_OBJ) | $(BUILD)/prompts/pin_enter.wav $(BUILD)/prompts/pin_wrong.wav
+	$(CC) -o $@ $(filter %.o,$^) $(LDLIBS_ALL)
+
+# The spoken SIP PIN prompts (sip_prompt_dir), rendered by espeak-ng; without it
+# the build goes on and waiting callers hear a beep.
+PROMPT_TEXT_pin_enter := Please enter the meeting PIN, followed by the hash key.
+PROMPT_TEXT_pin_wrong := Wrong PIN, please try again.
+$(BUILD)/prompts/%.wav:
+	@mkdir -p $(dir $@)
+	@if command -v espeak-ng >/dev/null 2>&1; then \
+	    espeak-ng -v en-us -s 150 -w $@.tmp "$(PROMPT_TEXT_$*)" && mv $@.tmp $@ && echo "prompt $@"; \
+	else echo "espeak-ng not found: no $@ (waiting SIP callers hear a beep)"; fi
 
 $(BUILD)/unit_tests: $(UNIT_OBJ) $(LIB_OBJ)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)

@@ -104,6 +104,19 @@ int profile_out_add_sink(struct profile_out *p, struct sink *s)
     return ret;
 }
 
+int profile_out_pause_sink(struct profile_out *p, int sink_id, int paused)
+{
+    for (int i = 0; i < p->sink_count; i++) {
+        if (p->sinks[i]->id != sink_id)
+            continue;
+        if (p->sinks[i]->paused && !paused)
+            profile_out_request_keyframe(p);
+        p->sinks[i]->paused = paused;
+        return 0;
+    }
+    return AVERROR(ENOENT);
+}
+
 int profile_out_remove_sink(struct profile_out *p, int sink_id)
 {
     for (int i = 0; i < p->sink_count; i++) {

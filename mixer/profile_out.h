@@ -36,6 +36,10 @@ int profile_out_add_sink(struct profile_out *p, struct sink *s);
 /* Finishes and frees the sink with that id. Returns 0 or AVERROR(ENOENT). */
 int profile_out_remove_sink(struct profile_out *p, int sink_id);
 
+/* Pauses (packets dropped) or resumes the sink with that id; resuming asks for a
+ * keyframe. Returns 0 or AVERROR(ENOENT). */
+int profile_out_pause_sink(struct profile_out *p, int sink_id, int paused);
+
 /* Opens the sinks added so far; call once before the first push. */
 int profile_out_start(struct profile_out *p);
 

@@ -10,6 +10,7 @@
 #include "mixer/log.h"
 #include "mixer/profile_out.h"
 #include "mixer/room_priv.h"
+#include "mixer/sink.h"
 #include "mixer/source.h"
 #include "mixer/timeline.h"
 
@@ -229,6 +230,17 @@ int room_admit(struct room *r, int id)
     return 0;
 }
 
+int room_prompt_wrong(struct room *r, int id)
+{
+    struct room_participant *p = room_find(r, id);
+
+    if (!p)
+        return AVERROR(ENOENT);
+    p->prompt_wrong = 1;
+    p->prompt_pos = 0;
+    return 0;
+}
+
 int room_set_hold(struct room *r, int id, int held)
 {
     struct room_participant *p = room_find(r, id);
@@ -236,6 +248,8 @@ int room_set_hold(struct room *r, int id, int held)
     if (!p)
         return AVERROR(ENOENT);
     p->held = held;
+    for (int i = 0; p->return_audio && profile_out_sink(p->return_audio, i); i++)
+        profile_out_sink(p->return_audio, i)->paused = held;
     return 0;
 }
 

@@ -10,6 +10,7 @@
 
 struct caption_track;
 struct profile_out;
+struct prompt;
 struct source;
 struct timeline;
 
@@ -25,6 +26,9 @@ struct room_config {
     double vad_threshold_db;
     const struct caption_track *captions;    /* borrowed, may be NULL */
     struct timeline *timeline;               /* borrowed, may be NULL */
+    /* What waiting participants hear (borrowed, at mix_rate; NULL: a beep): the
+     * PIN prompt, repeated, and the wrong-PIN one when room_prompt_wrong says. */
+    const struct prompt *prompt_enter, *prompt_wrong;
     int end_when_all_left;                   /* offline: room_tick returns AVERROR_EOF
                                                 instead of a frame once every source left */
 };
@@ -98,8 +102,12 @@ int room_push_dtmf(struct room *r, int id, char key);
  * has a tile, is mixed and hears the mix. */
 int room_admit(struct room *r, int id);
 
-/* Puts a participant on hold (its audio out of every mix, it hears silence) or
- * takes it off. */
+/* A waiting participant keyed a wrong PIN: from the next tick it hears the
+ * wrong-PIN prompt, then the PIN prompt again from its start. */
+int room_prompt_wrong(struct room *r, int id);
+
+/* Puts a participant on hold (its audio out of every mix, nothing sent to it:
+ * its return audio's sinks are paused) or takes it off. */
 int room_set_hold(struct room *r, int id, int held);
 
 /* Switches the layout from the next tick (def borrowed; must outlive the room or

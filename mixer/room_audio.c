@@ -6,23 +6,56 @@
 #include "mixer/keybox.h"
 #include "mixer/log.h"
 #include "mixer/profile_out.h"
+#include "mixer/prompt.h"
 #include "mixer/room_priv.h"
 #include "mixer/source.h"
 #include "mixer/timeline.h"
 
-/* What a waiting participant hears: a 440 Hz beep of 200 ms every 2 s (room
- * time, sample a0 onwards). */
-static void room_audio_prompt(float *dst, int64_t a0, int n, int rate)
+#define ROOM_PROMPT_GAP_S 2           /* silence after each spoken prompt */
+
+/* The spoken prompt a waiting participant is in, NULL when there is none at the
+ * mix rate (it hears the beep). */
+static const struct prompt *room_audio_prompt_clip(const struct room *r, struct room_participant *p)
 {
-    for (int i = 0; i < n; i++) {
-        int64_t k = (a0 + i) % (2 * (int64_t)rate);
-        dst[i] = k < rate / 5 ? 0.25f * (float)sin(2 * M_PI * 440.0 * (double)k / rate) : 0.0f;
+    const struct prompt *clip;
+
+    if (p->prompt_wrong && (!r->cfg.prompt_wrong || r->cfg.prompt_wrong->rate != r->cfg.mix_rate))
+        p->prompt_wrong = 0;
+    clip = p->prompt_wrong ? r->cfg.prompt_wrong : r->cfg.prompt_enter;
+    return clip && clip->rate == r->cfg.mix_rate ? clip : NULL;
+}
+
+/* What a waiting participant hears, from the start of its wait: the spoken prompt
+ * then ROOM_PROMPT_GAP_S of silence, again and again (after a wrong PIN, the
+ * wrong-PIN prompt once first); without prompts a 440 Hz beep of 200 ms every 2 s. */
+static void room_audio_prompt(const struct room *r, struct room_participant *p, float *dst, int n)
+{
+    const int rate = r->cfg.mix_rate;
+
+    for (int i = 0; i < n; i++, p->prompt_pos++) {
+        const struct prompt *clip = room_audio_prompt_clip(r, p);
+        int64_t k;
+
+        if (!clip) {
+            k = p->prompt_pos % (2 * (int64_t)rate);
+            dst[i] = k < rate / 5 ? 0.25f * (float)sin(2 * M_PI * 440.0 * (double)k / rate) : 0.0f;
+            continue;
+        }
+        if (p->prompt_pos >= clip->count + (int64_t)ROOM_PROMPT_GAP_S * rate) {
+            p->prompt_pos = 0;
+            if (p->prompt_wrong) {
+                p->prompt_wrong = 0;
+                clip = room_audio_prompt_clip(r, p);
+            }
+        }
+        dst[i] = clip && p->prompt_pos < clip->count ? clip->samples[p->prompt_pos] : 0.0f;
     }
 }
 
 /* Each participant with a return path hears everyone but itself (a waiting one
- * the prompt, a held one silence). */
-static void room_audio_mix_minus(struct room *r, int64_t a0, int n)
+ * the prompt; a held one is encoded silence its paused sink does not send, so
+ * its RTP timestamps keep pace with the clock). */
+static void room_audio_mix_minus(struct room *r, int n)
 {
     for (int i = 0; i < r->part_count; i++) {
         struct room_participant *p = &r->parts[i];
@@ -30,7 +63,7 @@ static void room_audio_mix_minus(struct room *r, int64_t a0, int n)
         if (!p->src || !p->return_audio)
             continue;
         if (p->src->waiting)
-            room_audio_prompt(r->minus, a0, n, r->cfg.mix_rate);
+            room_audio_prompt(r, p, r->minus, n);
         else if (p->held)
             memset(r->minus, 0, (size_t)n * sizeof(float));
         else if (p->src->has_audio && p->joined)
@@ -112,7 +145,7 @@ int room_audio_tick(struct room *r, int64_t a0, int n)
         count++;
     }
     amix_sum(r->mix, inputs, count, n);
-    room_audio_mix_minus(r, a0, n);
+    room_audio_mix_minus(r, n);
     amix_limiter_process(&r->limiter, r->mix, n);
     r->speaker_id = layout_speaker_update(&r->speaker, now, ids, levels, active, count);
     for (int i = 0; i < r->profile_count; i++) {

@@ -17,7 +17,9 @@ struct room_participant {
     double level_db;
     int speaking;
     int muted;
-    int held;                    /* on hold: not mixed, hears silence */
+    int held;                    /* on hold: not mixed, sent nothing */
+    int prompt_wrong;            /* waiting: hears the wrong-PIN prompt, then the PIN one */
+    int64_t prompt_pos;          /* waiting: samples of its prompt cycle played */
     struct profile_out *return_audio;        /* mix-minus output, or NULL */
     struct amix_limiter return_limiter;
     float *audio;                /* this tick's samples */

@@ -47,6 +47,8 @@ struct sink {
     int64_t write_errors;        /* failed writes, counted and logged once */
     int64_t dropped;             /* packets the sink chose not to deliver */
     int opened, closed;
+    int paused;                  /* packets are dropped (a receiver on hold, or not
+                                  * admitted yet); set on the thread that writes */
 };
 
 /* A file, folder (HLS) or URL (RTMP...) written by libavformat. The muxer is the

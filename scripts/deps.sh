@@ -5,8 +5,9 @@ PKGS="build-essential pkg-config python3 ffmpeg
 libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
 libcairo2-dev libpango1.0-dev fonts-dejavu-core libjansson-dev libevent-dev libopus-dev
 libsrtp2-dev libssl-dev espeak-ng sox clang libclang-rt-14-dev"
-# SIP: the sofia-sip stack, and sipp (package sip-tester) for the tests.
-PKGS="$PKGS libsofia-sip-ua-dev sip-tester"
+# SIP: the sofia-sip stack, and sipp (package sip-tester) and baresip (a second,
+# independent SIP stack) for the tests; espeak-ng (above) renders the PIN prompts.
+PKGS="$PKGS libsofia-sip-ua-dev sip-tester baresip-core"
 # WebRTC: libnice for ICE; Chromium and Node.js (playwright-core) for the browser tests.
 PKGS="$PKGS libnice-dev chromium nodejs"
 # Broadcast: nginx with the RTMP module as the live RTMP server of the tests (the

@@ -397,6 +397,8 @@ static void api_create_room(struct server *s, struct evhttp_request *req)
     cfg.height = r->height;
     cfg.fps = r->fps;
     cfg.layout = layout;
+    cfg.prompt_enter = s->pin_prompt;
+    cfg.prompt_wrong = s->pin_wrong_prompt;
     if (room_alloc(&room, &cfg) < 0 || room_thread_start(&r->thread, room, room_stats_json, NULL) < 0) {
         http_reply_error(req, 500, "cannot start the room");
         goto done;

@@ -23,6 +23,8 @@ void config_defaults(struct server_config *c)
     c->ice_timeout_s = 30;
     snprintf(c->sip_address, sizeof(c->sip_address), "127.0.0.1");
     c->sip_invite_rate = 10;
+    c->sip_pin_timeout_s = 30;
+    snprintf(c->sip_prompt_dir, sizeof(c->sip_prompt_dir), "%s", TESSERA_PROMPT_DIR);
 }
 
 static int config_string(json_t *obj, const char *key, char *dst, size_t size,
@@ -106,7 +108,10 @@ int config_parse(struct server_config *c, const char *json, size_t len, char *er
         (ret = config_string(root, "sip_default_room", c->sip_default_room, sizeof(c->sip_default_room),
                              err, err_size)) < 0 ||
         (ret = config_string(root, "sip_pin", c->sip_pin, sizeof(c->sip_pin), err, err_size)) < 0 ||
-        (ret = config_int(root, "sip_invite_rate", 1, 100000, &c->sip_invite_rate, err, err_size)) < 0)
+        (ret = config_int(root, "sip_invite_rate", 1, 100000, &c->sip_invite_rate, err, err_size)) < 0 ||
+        (ret = config_int(root, "sip_pin_timeout_s", 1, 3600, &c->sip_pin_timeout_s, err, err_size)) < 0 ||
+        (ret = config_string(root, "sip_prompt_dir", c->sip_prompt_dir, sizeof(c->sip_prompt_dir),
+                             err, err_size)) < 0)
         goto done;
     if (c->sip_pin[strspn(c->sip_pin, "0123456789*")]) {
         snprintf(err, err_size, "config: \"sip_pin\" must be digits (0-9, *)");

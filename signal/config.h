@@ -20,6 +20,8 @@ struct server_config {
     char sip_default_room[64];   /* room of a call whose Request-URI names none; "" : 404 */
     char sip_pin[16];            /* digits a call to the default room must key in; "" : none */
     int sip_invite_rate;         /* new INVITEs per second per source address; default 10 */
+    int sip_pin_timeout_s;       /* a call waiting this long for its PIN is hung up; default 30 */
+    char sip_prompt_dir[1024];   /* pin_enter.wav, pin_wrong.wav; default the build's prompts/ */
     /* WebRTC (WHIP): ICE host candidate addresses (libnice skips loopback unless
      * listed) and the seconds after which a peer that has not connected, or has
      * gone silent, is removed. */

@@ -333,6 +333,7 @@ static int participant_attach(struct server *s, struct server_room *r, struct se
             participant_sink_config(&c, video, AVMEDIA_TYPE_VIDEO, addr);
             if (sink_rtp_alloc(&sink, &c) >= 0) {
                 sink->id = s->next_output_id++;
+                sink->paused = req->waiting != NULL;
                 sp->video_sink_id = sink->id;
                 snprintf(sp->profile, sizeof(sp->profile), "%s", def->name);
                 server_room_attach_sink(r, def, sink);
@@ -715,6 +716,41 @@ static void participant_cmd_remove(struct room *room, void *arg)
     if (p && c->sink_id)
         profile_out_remove_sink(p, c->sink_id);
     room_remove_source(room, c->id);
+}
+
+struct participant_pause_cmd {
+    int sink_id, paused;
+    char profile[32];
+};
+
+static void participant_cmd_pause(struct room *room, void *arg)
+{
+    const struct participant_pause_cmd *c = arg;
+    struct profile_out *p = room_find_profile(room, c->profile);
+
+    if (p)
+        profile_out_pause_sink(p, c->sink_id, c->paused);
+}
+
+int participant_pause_video(struct server *s, struct server_room *r, int id, int paused)
+{
+    (void)s;
+    for (int i = 0; i < r->participant_count; i++) {
+        const struct server_participant *sp = &r->participants[i];
+        struct participant_pause_cmd *c;
+
+        if (sp->id != id)
+            continue;
+        if (!sp->video_sink_id)
+            return 0;
+        if (!(c = av_mallocz(sizeof(*c))))
+            return AVERROR(ENOMEM);
+        c->sink_id = sp->video_sink_id;
+        c->paused = paused;
+        snprintf(c->profile, sizeof(c->profile), "%s", sp->profile);
+        return room_thread_post(r->thread, participant_cmd_pause, c, av_free);
+    }
+    return AVERROR(ENOENT);
 }
 
 int participant_delete(struct server *s, struct server_room *r, int id)

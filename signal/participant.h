@@ -77,6 +77,12 @@ int participant_complete(struct server *s, struct server_room *r, struct partici
 /* Frees a pending offer that no answer completed (closes its ports). NULL-safe. */
 void participant_pending_free(struct participant_pending **p);
 
+/* Stops (paused 1) or resumes sending the room's video to participant id (a SIP
+ * caller waiting for its PIN, or on hold); resuming asks for a keyframe. A
+ * participant that joined with req->waiting starts paused. Returns 0 (also when
+ * it receives no video) or AVERROR(ENOENT). */
+int participant_pause_video(struct server *s, struct server_room *r, int id, int paused);
+
 /* Removes participant id (its tile goes, its sockets close). 0 or AVERROR(ENOENT). */
 int participant_delete(struct server *s, struct server_room *r, int id);
 

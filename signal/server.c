@@ -9,6 +9,8 @@
 #include <libavutil/mem.h>
 #include "layouts/layout.h"
 #include "mixer/log.h"
+#include "mixer/prompt.h"
+#include "mixer/room.h"
 #include "mixer/sink.h"
 #include "mixer/room_thread.h"
 #include "signal/loop_call.h"
@@ -52,6 +54,32 @@ static void server_on_signal(evutil_socket_t fd, short what, void *arg)
     event_base_loopbreak(s->base);
 }
 
+/* One spoken prompt of sip_prompt_dir at the rooms' mix rate, or NULL (logged:
+ * waiting callers then hear the beep). */
+static struct prompt *server_load_prompt(const struct server *s, const char *file)
+{
+    struct room_config rc;
+    struct prompt *p = NULL;
+    char path[1100];
+    int ret;
+
+    room_config_defaults(&rc);
+    snprintf(path, sizeof(path), "%s/%s", s->cfg.sip_prompt_dir, file);
+    ret = prompt_load(&p, path, rc.mix_rate);
+    if (ret < 0)
+        log_warn("sip: no spoken prompt %s (%s): callers waiting for their PIN hear a beep instead",
+                 path, av_err2str(ret));
+    else
+        log_info("sip: spoken prompt %s (%.1f s)", path, (double)p->count / p->rate);
+    return p;
+}
+
+static void server_load_prompts(struct server *s)
+{
+    s->pin_prompt = server_load_prompt(s, "pin_enter.wav");
+    s->pin_wrong_prompt = server_load_prompt(s, "pin_wrong.wav");
+}
+
 int server_open(struct server **out, const struct server_config *cfg)
 {
     struct server *s = av_mallocz(sizeof(*s));
@@ -89,6 +117,8 @@ int server_open(struct server **out, const struct server_config *cfg)
                   cfg->http_address, cfg->http_port);
         goto fail;
     }
+    if (cfg->sip_port && cfg->sip_pin[0])
+        server_load_prompts(s);
     if (cfg->sip_port && sip_start(&s->sip, s) < 0)
         goto fail;
     *out = s;
@@ -118,6 +148,8 @@ void server_close(struct server **p)
         evhttp_free(s->http);
     if (s->base)
         event_base_free(s->base);
+    prompt_free(&s->pin_prompt);
+    prompt_free(&s->pin_wrong_prompt);
     av_free(s);
     *p = NULL;
 }

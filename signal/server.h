@@ -80,6 +80,8 @@ struct server {
     struct sip *sip;             /* the SIP user agent's thread, NULL when SIP is off */
     struct ice_thread *ice;      /* WebRTC: the ICE thread (signal/whip.c) */
     struct dtls_cert *dtls_cert; /* WebRTC: our certificate, made at start-up */
+    struct prompt *pin_prompt;   /* SIP: what a caller waiting for its PIN hears, */
+    struct prompt *pin_wrong_prompt;   /* and after a wrong PIN (NULL: a beep) */
     struct profile_set profiles;
     struct server_room *rooms[SERVER_MAX_ROOMS];
     int room_count;

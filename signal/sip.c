@@ -82,10 +82,13 @@ struct sip_call {
     char last_sdp[SIP_ROOM_SDP_SIZE];    /* what we sent last (re-INVITE answers) */
     uint64_t sdp_version;                /* its o= version */
     int waiting;                         /* keying in the PIN (room.keys set) */
+    int64_t waiting_since_ms;            /* when it started waiting (sip_now_ms) */
     char pin[16];                        /* keys so far, before '#' */
     int pin_tries;                       /* wrong PINs so far */
     int held;                            /* on hold (as applied to the media) */
-    int hung_up;                         /* we sent BYE because the room went away */
+    int video_off;                       /* our last answer does not send video */
+    int video_paused;                    /* no room video sent (as applied) */
+    int hung_up;                         /* we sent BYE (room gone, PIN time limit) */
 };
 
 /* New INVITEs from one source address in the current second. */
@@ -113,6 +116,8 @@ struct sip {
     struct sip_call *calls[SIP_MAX_CALLS];
     int call_count;
 };
+
+static int64_t sip_now_ms(void);
 
 /* ---- the call table ---- */
 
@@ -249,8 +254,11 @@ static void sip_on_invite(struct sip *sip, nua_handle_t *nh, const sip_t *msg)
     snprintf(call->last_sdp, sizeof(call->last_sdp), "%s", call->room.local_sdp);
     call->sdp_version = 1;
     call->waiting = call->room.keys != NULL;
+    call->video_paused = call->waiting;  /* a waiting participant starts without video */
+    call->waiting_since_ms = sip_now_ms();
     if (call->waiting)
-        log_info("sip: call from %s to room %s waits for its PIN (keys then #)", call->from, call->room.room);
+        log_info("sip: call from %s to room %s waits for its PIN (keys then #, %d s)", call->from,
+                 call->room.room, sip->server->cfg.sip_pin_timeout_s);
     if (call->room.pending)
         log_info("sip: call from %s to room %s: INVITE without SDP, our offer goes in the 200, "
                  "the answer is expected in the ACK", call->from, call->room.room);
@@ -289,8 +297,8 @@ static void sip_on_ack(struct sip *sip, struct sip_call *call, const sip_t *msg)
              call->room.name, call->room.room, call->room.participant_id);
 }
 
-/* Applies hold (or resume) to the call's media: its voice out of the mix, silence
- * to it. */
+/* Applies hold (or resume) to the call's media: its voice out of the mix, no
+ * audio sent to it (RFC 3264: a sendonly or inactive offer). */
 static void sip_call_hold(struct sip *sip, struct sip_call *call, int held)
 {
     if (held == call->held)
@@ -303,6 +311,23 @@ static void sip_call_hold(struct sip *sip, struct sip_call *call, int held)
     call->held = held;
     log_info("sip: call from %s %s (participant %d)", call->from, held ? "on hold" : "resumed",
              call->room.participant_id);
+}
+
+/* Sends the room's video to the call, or stops: none while it waits for its PIN
+ * or while our answer does not send video (hold). */
+static void sip_call_video(struct sip *sip, struct sip_call *call)
+{
+    const int paused = call->waiting || call->video_off;
+
+    if (paused == call->video_paused)
+        return;
+    call->room.video_paused = paused;
+    if (loop_call_run(sip->server->calls, sip_room_video, &call->room) < 0 || call->room.status != 200) {
+        log_warn("sip: call from %s: cannot %s its video", call->from, paused ? "stop" : "resume");
+        return;
+    }
+    call->video_paused = paused;
+    log_debug("sip: call from %s: room video %s", call->from, paused ? "stopped" : "resumed");
 }
 
 /* re-INVITE: answered with our SDP, directions mirrored; hold applied to the media. */
@@ -341,6 +366,8 @@ static void sip_on_reinvite(struct sip *sip, struct sip_call *call, const sip_t 
                  (unsigned long long)call->sdp_version);
         sip_respond_sdp(call->nh, answer);
         sip_call_hold(sip, call, sip_room_offer_holds(msg->sip_payload->pl_data, msg->sip_payload->pl_len));
+        call->video_off = !sip_room_sdp_sends(answer, "video");
+        sip_call_video(sip, call);
     }
     av_free(answer);
 }
@@ -368,6 +395,7 @@ static void sip_call_pin_key(struct sip *sip, struct sip_call *call, char key)
         }
         call->waiting = 0;
         keybox_unref(&call->room.keys);
+        sip_call_video(sip, call);
         log_info("sip: call from %s: right PIN, admitted to room %s as participant %d", call->from,
                  call->room.room, call->room.participant_id);
         return;
@@ -375,11 +403,29 @@ static void sip_call_pin_key(struct sip *sip, struct sip_call *call, char key)
     call->pin[0] = '\0';
     call->pin_tries++;
     log_warn("sip: call from %s: wrong PIN (%d of %d)", call->from, call->pin_tries, SIP_PIN_TRIES);
-    if (call->pin_tries < SIP_PIN_TRIES)
+    if (call->pin_tries < SIP_PIN_TRIES) {
+        if (loop_call_run(sip->server->calls, sip_room_wrong_pin, &call->room) < 0 || call->room.status != 200)
+            log_warn("sip: call from %s: cannot play it the wrong-PIN prompt", call->from);
         return;
+    }
     call->waiting = 0;
     sip_call_leave(sip, call);
     nua_bye(call->nh, SIPTAG_REASON_STR("SIP;cause=403;text=\"wrong PIN\""), TAG_END());
+}
+
+/* A waiting call that has not keyed the right PIN within sip_pin_timeout_s is
+ * hung up (BYE, Reason 403). */
+static void sip_call_pin_timeout(struct sip *sip, struct sip_call *call, int64_t now)
+{
+    const int timeout_s = sip->server->cfg.sip_pin_timeout_s;
+
+    if (!call->waiting || call->hung_up || now - call->waiting_since_ms < (int64_t)timeout_s * 1000)
+        return;
+    log_warn("sip: call from %s: no right PIN within %d s; hanging up", call->from, timeout_s);
+    call->waiting = 0;
+    call->hung_up = 1;
+    sip_call_leave(sip, call);
+    nua_bye(call->nh, SIPTAG_REASON_STR("SIP;cause=403;text=\"PIN not entered in time\""), TAG_END());
 }
 
 /* Calls whose room was deleted (or whose participant was removed through the API)
@@ -401,11 +447,12 @@ static void sip_hang_up_orphans(struct sip *sip)
     }
 }
 
-/* Every SIP_KEYS_MS: the keys the rooms collected for waiting calls (RFC 4733);
- * once a second, calls whose room went away. */
+/* Every SIP_KEYS_MS: the keys the rooms collected for waiting calls (RFC 4733),
+ * and their PIN time limit; once a second, calls whose room went away. */
 static void sip_on_keys_timer(struct sip *sip, su_timer_t *t, struct sip *arg)
 {
     static const int checks_every = 1000 / SIP_KEYS_MS;
+    const int64_t now = sip_now_ms();
 
     (void)t;
     (void)arg;
@@ -418,6 +465,8 @@ static void sip_on_keys_timer(struct sip *sip, su_timer_t *t, struct sip *arg)
 
         for (int k = 0; k < n && call->waiting; k++)
             sip_call_pin_key(sip, call, keys[k]);
+        if (!sip->stopping)
+            sip_call_pin_timeout(sip, call, now);
     }
 }
 

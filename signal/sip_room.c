@@ -171,6 +171,12 @@ static void sip_room_cmd_admit(struct room *room, void *arg)
     room_admit(room, c->id);
 }
 
+static void sip_room_cmd_wrong_pin(struct room *room, void *arg)
+{
+    const struct sip_room_cmd *c = arg;
+    room_prompt_wrong(room, c->id);
+}
+
 static void sip_room_cmd_hold(struct room *room, void *arg)
 {
     const struct sip_room_cmd *c = arg;
@@ -207,10 +213,25 @@ void sip_room_admit(struct server *s, void *arg)
     sip_room_post(s, c, sip_room_cmd_admit, 0);
 }
 
+void sip_room_wrong_pin(struct server *s, void *arg)
+{
+    struct sip_room_call *c = arg;
+    sip_room_post(s, c, sip_room_cmd_wrong_pin, 0);
+}
+
 void sip_room_hold(struct server *s, void *arg)
 {
     struct sip_room_call *c = arg;
     sip_room_post(s, c, sip_room_cmd_hold, c->held);
+}
+
+void sip_room_video(struct server *s, void *arg)
+{
+    struct sip_room_call *c = arg;
+    struct server_room *r = c->participant_id ? sip_room_of(s, c) : NULL;
+    int ret = r ? participant_pause_video(s, r, c->participant_id, c->video_paused) : AVERROR(ENOENT);
+
+    c->status = ret >= 0 ? 200 : ret == AVERROR(ENOENT) ? 404 : 500;
 }
 
 /* ---- SIP INFO DTMF ---- */
@@ -369,6 +390,27 @@ static int sip_room_reanswer_media(struct sdp_media *m, const struct sdp_media *
     m->direction = sip_room_direction(sip_room_sends(m->direction) && sip_room_receives(o->direction),
                                       sip_room_receives(m->direction) && sip_room_sends(o->direction));
     return 0;
+}
+
+int sip_room_sdp_sends(const char *sdp, const char *type)
+{
+    struct sdp_session *sess = NULL;
+    char err[128];
+    int sends = 0;
+
+    if (sdp_session_alloc(&sess) < 0 || sdp_parse(sess, sdp, strlen(sdp), err, sizeof(err)) < 0) {
+        sdp_session_free(&sess);
+        return 0;
+    }
+    for (int i = 0; i < sess->media_count; i++) {
+        const struct sdp_media *m = &sess->media[i];
+        if (!strcmp(m->type, type) && m->port != 0) {
+            sends = sip_room_sends(m->direction);
+            break;
+        }
+    }
+    sdp_session_free(&sess);
+    return sends;
 }
 
 int sip_room_offer_holds(const char *offer, size_t offer_len)

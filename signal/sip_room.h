@@ -33,6 +33,7 @@ struct sip_room_call {
                                   * with its RFC 4733 keys); owned by the call */
     char key;                    /* in, dtmf: the key pressed */
     int held;                    /* in, hold: on hold (1) or not (0) */
+    int video_paused;            /* in, video: send it no video (1) or the room's (0) */
     /* out */
     int status;                  /* SIP status: 200, or the error to answer */
     char reason[256];            /* the cause, for the log and a Warning header */
@@ -57,10 +58,16 @@ void sip_room_check(struct server *s, void *arg);
 /* More loop_call_fn's, each queuing a command to the participant's room (status
  * 200, or 404 when the room or participant is gone): dtmf delivers `key` as if
  * received by RFC 4733 (room_push_dtmf); admit lets a waiting participant in
- * (room_admit); hold applies `held` (room_set_hold). */
+ * (room_admit); hold applies `held` (room_set_hold); wrong_pin plays the waiting
+ * participant the wrong-PIN prompt (room_prompt_wrong). */
 void sip_room_dtmf(struct server *s, void *arg);
 void sip_room_admit(struct server *s, void *arg);
+void sip_room_wrong_pin(struct server *s, void *arg);
 void sip_room_hold(struct server *s, void *arg);
+
+/* loop_call_fn: stops or resumes sending the room's video to the call's
+ * participant (`video_paused`; participant_pause_video). Status 200, or 404. */
+void sip_room_video(struct server *s, void *arg);
 
 /* The key of a SIP INFO body of content type `type` (application/dtmf-relay
  * "Signal=5\r\nDuration=160", or application/dtmf "5"): '0'-'9', '*', '#',
@@ -81,6 +88,11 @@ void sip_room_clean_text(const char *text, char *out, size_t size);
  * or codecs is not supported yet). */
 int sip_room_reanswer(const char *local, const char *offer, size_t offer_len, uint64_t version,
                       char *out, size_t size, char *err, size_t err_size);
+
+/* Whether an SDP (ours) lets us send on its first enabled m= line of type
+ * ("audio", "video"): sendrecv or sendonly. 0 when it has none, or is malformed.
+ * Any thread. */
+int sip_room_sdp_sends(const char *sdp, const char *type);
 
 /* Whether an offer puts the call on hold: every audio m= line it enables is
  * sendonly or inactive, or has a 0.0.0.0 address (RFC 2543 hold). 0 when it is

@@ -249,10 +249,11 @@ def peak_level(samples, freq, win=0.2, rate=8000):
 
 def test_sip_pin_entry(ctx):
     """Default room with a PIN: a call to an unknown room (or to the default room)
-    waits: not in the room state, not heard, hears the 440 Hz prompt; keys then '#'
-    (RFC 4733 for one caller, SIP INFO for the other; a wrong PIN first) admit it:
-    it is listed and the callers hear each other."""
-    srv = sip_server(ctx, sip_default_room="lobby", sip_pin="1234")
+    waits: not in the room state, not heard, hears the 440 Hz prompt (no spoken
+    prompt in its sip_prompt_dir); keys then '#' (RFC 4733 for one caller, SIP INFO
+    for the other; a wrong PIN first) admit it: it is listed and the callers hear
+    each other."""
+    srv = sip_server(ctx, sip_default_room="lobby", sip_pin="1234", sip_prompt_dir=ctx.dir)
     a = b = None
     try:
         srv.ok("POST", "/rooms", {"id": "lobby"})
@@ -523,8 +524,9 @@ def test_sip_reinvite_hold(ctx):
 
 def test_sip_hold_media(ctx):
     """Hold applied to the media: while the second caller is on hold (a=sendonly,
-    then a=inactive) the first does not hear its tone, and it hears silence (the
-    state says held); after resume (sendrecv) both hear each other again."""
+    then a=inactive) the first does not hear its tone and no RTP at all is sent to
+    it (RFC 3264; the state says held); after resume (sendrecv) both hear each
+    other again."""
     srv = sip_server(ctx)
     a = b = None
     try:
@@ -558,10 +560,14 @@ def test_sip_hold_media(ctx):
                               "hold (%s) not in the room state" % direction)
             t1 = time.monotonic()
             time.sleep(2.0)
-            during = levels(t1 + 0.4, time.monotonic())
-            if during[0] > before[0] - 30 or during[1] > before[1] - 30:
-                raise AssertionError("on hold (%s): A hears B at %.1f dB (was %.1f), B hears A at %.1f dB "
-                                     "(was %.1f)" % (direction, during[0], before[0], during[1], before[1]))
+            t2 = time.monotonic()
+            sa = heard(a, "PCMU", t1 + 0.4, t2, a.rtp_path)
+            during = lib.goertzel_db(sa, 8000, 1020, 0, len(sa) / 8000.0)
+            with b.lock:
+                sent = len([1 for t, _, _, _ in b.received if t1 + 0.4 <= t < t2])
+            if during > before[0] - 30 or sent:
+                raise AssertionError("on hold (%s): A hears B at %.1f dB (was %.1f); %d RTP packets sent to B "
+                                     "(expected none)" % (direction, during, before[0], sent))
         r = b.reinvite(b.offer(["PCMU"], direction="sendrecv"))
         if not r or r.status != 200:
             raise AssertionError("resume re-INVITE: %s" % r)

@@ -5,7 +5,10 @@ stack (tessera's sofia-sip) through INVITE (with or without SDP), ACK, re-INVITE
 BYE, CANCEL and OPTIONS, to answer the BYE the server sends, and to send datagrams
 that are not SIP at all. The phone sends a tone as RTP (PCMU or G.722 payloads
 encoded by ffmpeg beforehand) and keeps every RTP payload it receives, which the
-test decodes with ffmpeg and measures. Each call is bounded by its timeouts."""
+test decodes with ffmpeg and measures. A video phone also offers video (H.264,
+H.263-1998) on a second port pair, counts the RTP that arrives there and can
+forward it to a local ffmpeg receiver (the video it sends comes from an ffmpeg
+sender the test starts). Each call is bounded by its timeouts."""
 import random
 import socket
 import struct
@@ -17,6 +20,11 @@ CODECS = {   # name: (payload type, rtpmap, ffmpeg raw format, its sample rate)
     "PCMU": (0, "PCMU/8000", "mulaw", 8000),
     "PCMA": (8, "PCMA/8000", "alaw", 8000),
     "G722": (9, "G722/8000", "g722", 16000),
+}
+
+VIDEO_CODECS = {   # name: (payload type, rtpmap, fmtp)
+    "H264": (96, "H264/90000", "profile-level-id=42e01f;packetization-mode=1"),
+    "H263-1998": (97, "H263-1998/90000", "CIF=1;QCIF=1"),
 }
 
 
@@ -86,7 +94,7 @@ def decode_payloads(path, codec, payload, rate=8000):
 class Phone:
     """One caller: a SIP socket, an RTP/RTCP socket pair, one dialog at a time."""
 
-    def __init__(self, server_port, name="Test Phone", user="phone", host="127.0.0.1"):
+    def __init__(self, server_port, name="Test Phone", user="phone", host="127.0.0.1", video=False):
         self.server = (host, server_port)
         self.name, self.user, self.host = name, user, host
         self.sip = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -94,6 +102,11 @@ class Phone:
         self.port = self.sip.getsockname()[1]
         self.rtp, self.rtcp = self._rtp_pair()
         self.rtp_port = self.rtp.getsockname()[1]
+        self.vrtp, self.vrtcp = self._rtp_pair() if video else (None, None)
+        self.video_port = self.vrtp.getsockname()[1] if video else 0
+        self.video_received = []     # (arrival time, pt, size) of video RTP
+        self._video_stop = threading.Event()
+        self._video_thread = None
         self.lock = threading.Lock()
         self.received = []           # (arrival time, pt, seq, payload)
         self.requests = []           # requests the server sent us (BYE), answered 200
@@ -127,14 +140,19 @@ class Phone:
 
     def close(self):
         self.stop_media()
-        for s in (self.sip, self.rtp, self.rtcp):
-            s.close()
+        self.stop_video()
+        for s in (self.sip, self.rtp, self.rtcp, self.vrtp, self.vrtcp):
+            if s:
+                s.close()
 
     # ---- SIP messages ----
 
-    def offer(self, codecs=("PCMU",), direction="sendrecv", telephone_event=True, key=None):
+    def offer(self, codecs=("PCMU",), direction="sendrecv", telephone_event=True, key=None, video=(),
+              video_direction=None):
         """An audio offer of codecs (names of CODECS, or (pt, rtpmap) pairs); with key
-        (base64 SDES master key + salt), RTP/SAVP with that a=crypto."""
+        (base64 SDES master key + salt), RTP/SAVP with that a=crypto. With video
+        (names of VIDEO_CODECS; a video phone), a video m= line too, its direction
+        video_direction (default: direction's)."""
         pts, maps = [], []
         for c in codecs:
             pt, rtpmap = (CODECS[c][0], CODECS[c][1]) if isinstance(c, str) else c
@@ -148,6 +166,12 @@ class Phone:
         sdp = ("v=0\r\no=%s 4242 %d IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d %s %s\r\n%sa=%s\r\n"
                % (self.user, self.sdp_version, self.host, self.host, self.rtp_port, "RTP/SAVP" if key else "RTP/AVP",
                   " ".join(pts), "".join(maps), direction))
+        if video:
+            vpts = [str(VIDEO_CODECS[c][0]) for c in video]
+            vmaps = ["a=rtpmap:%d %s\r\na=fmtp:%d %s\r\n" % (VIDEO_CODECS[c][0], VIDEO_CODECS[c][1],
+                                                            VIDEO_CODECS[c][0], VIDEO_CODECS[c][2]) for c in video]
+            sdp += "m=video %d RTP/AVP %s\r\n%sa=%s\r\n" % (self.video_port, " ".join(vpts), "".join(vmaps),
+                                                            video_direction or direction)
         self.sdp_version += 1
         return sdp
 
@@ -376,6 +400,42 @@ class Phone:
             ts += 160 * 8
             time.sleep(0.1)
 
+    def start_video(self, forward_port=None):
+        """Records (arrival time, pt, size) of each RTP packet on the video port, and
+        forwards it unchanged to 127.0.0.1:forward_port when given."""
+        self._video_stop.clear()
+        fwd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM) if forward_port else None
+
+        def receiver():
+            self.vrtp.settimeout(0.1)
+            while not self._video_stop.is_set():
+                try:
+                    data, _ = self.vrtp.recvfrom(65536)
+                except (socket.timeout, OSError):
+                    continue
+                if len(data) < 12 or data[0] >> 6 != 2:
+                    continue
+                with self.lock:
+                    self.video_received.append((time.monotonic(), data[1] & 0x7f, len(data)))
+                if fwd:
+                    fwd.sendto(data, (self.host, forward_port))
+            if fwd:
+                fwd.close()
+
+        self._video_thread = threading.Thread(target=receiver, daemon=True)
+        self._video_thread.start()
+
+    def video_packets(self, t0, t1):
+        """How many video RTP packets arrived between monotonic times t0 and t1."""
+        with self.lock:
+            return len([1 for t, _, _ in self.video_received if t0 <= t < t1])
+
+    def stop_video(self):
+        self._video_stop.set()
+        if self._video_thread:
+            self._video_thread.join(timeout=5)
+        self._video_thread = None
+
     def stop_media(self):
         self._stop.set()
         for t in self._threads:
@@ -406,6 +466,21 @@ def sdp_media(sdp):
         elif line[2:] in ("sendrecv", "sendonly", "recvonly", "inactive") and line.startswith("a=") and out:
             out[-1][4] = line[2:]
     return [tuple(m) for m in out]
+
+
+def sdp_fmtp(sdp, kind):
+    """{pt: fmtp} of the first m= line of kind ("audio", "video") of an SDP."""
+    out, cur, seen = {}, None, False
+    for line in sdp.replace("\r\n", "\n").split("\n"):
+        if line.startswith("m="):
+            if seen:
+                break
+            cur = line[2:].split()[0]
+            seen = cur == kind
+        elif seen and line.startswith("a=fmtp:"):
+            pt, _, val = line[7:].partition(" ")
+            out[int(pt)] = val.strip()
+    return out
 
 
 def sdp_version(sdp):

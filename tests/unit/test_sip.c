@@ -1,9 +1,16 @@
 /* Unit tests of the SIP glue that needs no stack: re-INVITE answers (hold, resume,
- * codec kept under the offer's payload type, refusals), hold detection, INFO DTMF
- * bodies, caller-name cleaning, and the keybox PIN keys travel through. */
+ * codec kept under the offer's payload type, refusals), hold detection, whether our
+ * answer sends video, INFO DTMF bodies, caller-name cleaning, the keybox PIN keys
+ * travel through, and loading a PIN prompt file. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "mixer/keybox.h"
+#include "mixer/prompt.h"
 #include "signal/sdp.h"
 #include "signal/sip_room.h"
 #include "test.h"
@@ -179,7 +186,81 @@ static int test_keybox(void)
     return 0;
 }
 
+static int test_sdp_sends(void)
+{
+    static const char two[] =
+        "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        "m=audio 30000 RTP/AVP 0\r\na=sendrecv\r\n"
+        "m=video 30002 RTP/AVP 96\r\na=%s\r\na=rtpmap:96 H264/90000\r\n";
+    char sdp[512];
+
+    snprintf(sdp, sizeof(sdp), two, "sendrecv");
+    TEST_CHECK(sip_room_sdp_sends(sdp, "video") == 1 && sip_room_sdp_sends(sdp, "audio") == 1);
+    snprintf(sdp, sizeof(sdp), two, "sendonly");
+    TEST_CHECK(sip_room_sdp_sends(sdp, "video") == 1);
+    snprintf(sdp, sizeof(sdp), two, "recvonly");
+    TEST_CHECK(sip_room_sdp_sends(sdp, "video") == 0 && sip_room_sdp_sends(sdp, "audio") == 1);
+    snprintf(sdp, sizeof(sdp), two, "inactive");
+    TEST_CHECK(sip_room_sdp_sends(sdp, "video") == 0);
+    TEST_CHECK(sip_room_sdp_sends(our_answer, "video") == 0);      /* no video line */
+    TEST_CHECK(sip_room_sdp_sends("m=audio x", "audio") == 0);     /* malformed */
+    return 0;
+}
+
+/* Writes a 16-bit mono WAV of n samples at rate (a 1 kHz tone) to path. */
+static int write_wav(const char *path, int rate, int n)
+{
+    FILE *f = fopen(path, "wb");
+    uint8_t h[44] = "RIFF....WAVEfmt \x10\0\0\0\x01\0\x01\0........\x02\0\x10\0data....";
+    const uint32_t data = (uint32_t)n * 2, vals[4] = { 36 + data, (uint32_t)rate, (uint32_t)rate * 2, data };
+    const int at[4] = { 4, 24, 28, 40 };
+
+    if (!f)
+        return -1;
+    for (int k = 0; k < 4; k++)
+        for (int b = 0; b < 4; b++)
+            h[at[k] + b] = (uint8_t)(vals[k] >> (8 * b));
+    fwrite(h, 1, sizeof(h), f);
+    for (int i = 0; i < n; i++) {
+        int16_t s = (int16_t)(10000 * sin(2 * M_PI * 1000.0 * i / rate));
+        uint8_t le[2] = { (uint8_t)(s & 0xff), (uint8_t)((uint16_t)s >> 8) };
+        fwrite(le, 1, 2, f);
+    }
+    return fclose(f);
+}
+
+static int test_prompt_load(void)
+{
+    char path[] = "/tmp/tessera_prompt_XXXXXX";
+    int fd = mkstemp(path);
+    struct prompt *p = NULL;
+    float peak = 0;
+
+    TEST_CHECK(fd >= 0);
+    close(fd);
+    TEST_CHECK(write_wav(path, 16000, 8000) == 0);                  /* 0.5 s at 16 kHz */
+    TEST_CHECK(prompt_load(&p, path, 48000) == 0 && p);
+    TEST_CHECK(p->rate == 48000 && abs(p->count - 24000) < 200);
+    for (int i = 0; i < p->count; i++)
+        peak = fabsf(p->samples[i]) > peak ? fabsf(p->samples[i]) : peak;
+    TEST_CHECK(peak > 0.25f && peak < 0.35f);                       /* 10000 / 32768 */
+    prompt_free(&p);
+    TEST_CHECK(p == NULL);
+    prompt_free(&p);
+    TEST_CHECK(write_wav(path, 8000, 8000 * (PROMPT_MAX_SECONDS + 1)) == 0);
+    TEST_CHECK(prompt_load(&p, path, 48000) < 0 && p == NULL);      /* too long */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    TEST_CHECK(fd >= 0 && write(fd, "not audio at all", 16) == 16);
+    close(fd);
+    TEST_CHECK(prompt_load(&p, path, 48000) < 0 && p == NULL);
+    unlink(path);
+    TEST_CHECK(prompt_load(&p, path, 48000) < 0 && p == NULL);      /* missing */
+    return 0;
+}
+
 static const struct test_case sip_cases[] = {
+    { "sdp_sends", test_sdp_sends },
+    { "prompt_load", test_prompt_load },
     { "offer_holds", test_offer_holds },
     { "info_key", test_info_key },
     { "keybox", test_keybox },
