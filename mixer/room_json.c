@@ -69,11 +69,17 @@ static json_t *room_json_profile(const struct profile_out *p)
     struct sink *s;
 
     profile_out_get_stats(p, &st);
-    for (int i = 0; (s = profile_out_sink(p, i)); i++)
-        json_array_append_new(sinks, json_pack("{s:i, s:s, s:I, s:I, s:I}", "id", s->id,
-                                               "url", s->url, "packets", (json_int_t)s->packets,
-                                               "bytes", (json_int_t)s->bytes,
-                                               "write_errors", (json_int_t)s->write_errors));
+    for (int i = 0; (s = profile_out_sink(p, i)); i++) {
+        json_t *o = json_pack("{s:i, s:s, s:I, s:I, s:I}", "id", s->id,
+                              "url", s->url, "packets", (json_int_t)s->packets,
+                              "bytes", (json_int_t)s->bytes,
+                              "write_errors", (json_int_t)s->write_errors);
+        json_t *extra = s->ops->state_json ? s->ops->state_json(s) : NULL;
+        if (o && extra)
+            json_object_update(o, extra);
+        json_decref(extra);
+        json_array_append_new(sinks, o);
+    }
     return json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "name", profile_out_def(p)->name,
                      "video_frames", (json_int_t)st.video_frames,
                      "audio_frames", (json_int_t)st.audio_frames,

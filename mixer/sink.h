@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <libavcodec/avcodec.h>
 
+struct json_t;
 struct profile_def;
 struct sink;
 
@@ -23,6 +24,8 @@ struct sink_ops {
      * receiver sent back; returns 1 when it asks for a keyframe. */
     int (*poll)(struct sink *s);
     void (*free_priv)(void *priv);
+    /* Optional: extra state for the room's JSON (a new jansson object, or NULL). */
+    struct json_t *(*state_json)(const struct sink *s);
 };
 
 struct sink {
