@@ -1,0 +1,160 @@
+/* Unit tests of the adaptive viewer's controller (mixer/adapt.c) and its ladder
+ * of profiles (sink_adapt_ladder). */
+#include <string.h>
+#include "mixer/adapt.h"
+#include "mixer/profile.h"
+#include "mixer/sink_adapt.h"
+#include "test.h"
+
+static const int two_rungs[2] = { 150000, 1500000 };
+
+static void two_rung_init(struct adapt *a, int start)
+{
+    struct adapt_config cfg;
+
+    adapt_config_defaults(&cfg);
+    adapt_init(a, &cfg, two_rungs, 2, start);
+}
+
+/* Feeds n seconds of the same sample; returns the second (1-based) of the first
+ * move and its direction in *dir, or 0 when nothing moved. */
+static int feed(struct adapt *a, double loss, int64_t remb, int n, int *dir)
+{
+    const struct adapt_sample s = { loss, remb };
+
+    for (int i = 1; i <= n; i++) {
+        int d = adapt_step(a, &s);
+        if (d) {
+            *dir = d;
+            return i;
+        }
+    }
+    *dir = 0;
+    return 0;
+}
+
+static int test_down_on_loss(void)
+{
+    struct adapt a;
+    int dir;
+
+    two_rung_init(&a, 1);
+    TEST_CHECK(feed(&a, 0.0, -1, 30, &dir) == 0);           /* clean at the ceiling: stays */
+    TEST_CHECK(feed(&a, 0.10, -1, 2, &dir) == 0);           /* 10% for 2 s: not yet */
+    TEST_CHECK(feed(&a, 0.10, -1, 1, &dir) == 1 && dir == -1);
+    TEST_CHECK(a.rung == 0 && a.switches_down == 1);
+    TEST_CHECK(!strncmp(a.reason, "down: loss", 10));
+    TEST_CHECK(feed(&a, 0.10, -1, 30, &dir) == 0);          /* the bottom rung: nowhere to go */
+    TEST_CHECK(a.rung == 0);
+    return 0;
+}
+
+static int test_spike_ignored(void)
+{
+    struct adapt a;
+    int dir;
+
+    two_rung_init(&a, 1);
+    TEST_CHECK(feed(&a, 0.0, -1, 5, &dir) == 0);
+    TEST_CHECK(feed(&a, 0.20, -1, 1, &dir) == 0);           /* one bad second */
+    TEST_CHECK(feed(&a, 0.0, -1, 20, &dir) == 0);
+    TEST_CHECK(feed(&a, 0.04, -1, 60, &dir) == 0);          /* 4% steady: under the 5% threshold */
+    TEST_CHECK(a.rung == 1);
+    return 0;
+}
+
+static int test_up_after_clean(void)
+{
+    struct adapt a;
+    int dir, at;
+
+    two_rung_init(&a, 1);
+    TEST_CHECK(feed(&a, 0.10, -1, 3, &dir) == 3 && dir == -1);
+    /* The link recovers: hold-off (4 s), the average decays under 2% (3 s from
+     * ~9%), then 10 clean seconds. */
+    at = feed(&a, 0.0, -1, 40, &dir);
+    TEST_CHECK(dir == 1 && at >= 4 + 10 && at <= 4 + 3 + 10);
+    TEST_CHECK(a.rung == 1 && a.switches_up == 1 && !strncmp(a.reason, "up:", 3));
+    return 0;
+}
+
+static int test_up_needs_long_clean(void)
+{
+    struct adapt a;
+    int dir;
+
+    two_rung_init(&a, 0);
+    /* 9 clean seconds, one at 3% (not clean, not bad), 9 clean: no move. */
+    TEST_CHECK(feed(&a, 0.0, -1, 9, &dir) == 0);
+    TEST_CHECK(feed(&a, 0.06, -1, 1, &dir) == 0);           /* average 3% */
+    TEST_CHECK(feed(&a, 0.0, -1, 1, &dir) == 0);            /* 1.5%: clean again, count restarts */
+    TEST_CHECK(feed(&a, 0.0, -1, 8, &dir) == 0);
+    TEST_CHECK(feed(&a, 0.0, -1, 1, &dir) == 1 && dir == 1);
+    return 0;
+}
+
+static int test_remb(void)
+{
+    struct adapt a;
+    int dir;
+
+    two_rung_init(&a, 1);
+    /* An estimate under hd's 1.5 Mb/s without loss moves down after 3 s. */
+    TEST_CHECK(feed(&a, 0.0, 1000000, 3, &dir) == 3 && dir == -1);
+    TEST_CHECK(strstr(a.reason, "estimate") != NULL);
+    /* Back up only with room: 1.5 Mb/s < 1.3 x 1.5 Mb/s never goes up... */
+    TEST_CHECK(feed(&a, 0.0, 1500000, 40, &dir) == 0);
+    /* ...2 Mb/s does, after the clean stretch. */
+    TEST_CHECK(feed(&a, 0.0, 2000000, 10, &dir) == 10 && dir == 1);
+    return 0;
+}
+
+static int test_single_rung(void)
+{
+    struct adapt a;
+    struct adapt_config cfg;
+    const int one = 150000;
+    int dir;
+
+    adapt_config_defaults(&cfg);
+    adapt_init(&a, &cfg, &one, 1, 5);
+    TEST_CHECK(a.rung == 0 && a.rung_count == 1);
+    TEST_CHECK(feed(&a, 0.5, 1000, 30, &dir) == 0);
+    TEST_CHECK(feed(&a, 0.0, -1, 30, &dir) == 0);
+    return 0;
+}
+
+static int test_ladder(void)
+{
+    struct profile_set set;
+    struct profile_def rungs[ADAPT_MAX_RUNGS];
+    int n;
+
+    profile_set_init_builtin(&set);
+    n = sink_adapt_ladder(&set, profile_set_find(&set, "hd"), rungs, ADAPT_MAX_RUNGS);
+    TEST_CHECK(n == 2 && !strcmp(rungs[0].name, "low") && !strcmp(rungs[1].name, "hd"));
+    n = sink_adapt_ladder(&set, profile_set_find(&set, "low"), rungs, ADAPT_MAX_RUNGS);
+    TEST_CHECK(n == 1 && !strcmp(rungs[0].name, "low"));
+    /* record and broadcast send AAC: never a rung under hd; a middle profile sorts in. */
+    set.defs[set.count] = *profile_set_find(&set, "hd");
+    strcpy(set.defs[set.count].name, "sd");
+    set.defs[set.count].video_bitrate = 600000;
+    set.count++;
+    n = sink_adapt_ladder(&set, profile_set_find(&set, "hd"), rungs, ADAPT_MAX_RUNGS);
+    TEST_CHECK(n == 3 && !strcmp(rungs[0].name, "low") && !strcmp(rungs[1].name, "sd") &&
+               !strcmp(rungs[2].name, "hd"));
+    return 0;
+}
+
+static const struct test_case adapt_cases[] = {
+    { "down_on_loss", test_down_on_loss },
+    { "spike_ignored", test_spike_ignored },
+    { "up_after_clean", test_up_after_clean },
+    { "up_needs_long_clean", test_up_needs_long_clean },
+    { "remb", test_remb },
+    { "single_rung", test_single_rung },
+    { "ladder", test_ladder },
+    { NULL, NULL },
+};
+
+const struct test_suite adapt_suite = { "adapt", adapt_cases };
