@@ -12,7 +12,8 @@ void adapt_config_defaults(struct adapt_config *cfg)
     cfg->down_after_s = 3;
     cfg->up_after_s = 10;
     cfg->holdoff_s = 4;
-    cfg->up_remb_factor = 1.3;
+    cfg->remb_margin = 0.8;
+    cfg->remb_min_load = 0.5;
 }
 
 void adapt_init(struct adapt *a, const struct adapt_config *cfg, const int *bitrates, int count,
@@ -27,7 +28,19 @@ void adapt_init(struct adapt *a, const struct adapt_config *cfg, const int *bitr
     a->remb_bps = -1;
 }
 
-/* A bad second: lossy, or an estimate below what this rung sends. */
+/* The receiver estimates less than we send it, and less than this rung's
+ * bitrate. A receive-side estimate (REMB) follows what arrives, so a picture that
+ * encodes far under the profile's bitrate gets a low estimate without any
+ * congestion (Chromium then reports its floor, 5 kb/s): only an estimate under
+ * the actual send rate, while we send a good part of the rung's bitrate, counts. */
+static int adapt_estimate_low(const struct adapt *a)
+{
+    return a->remb_bps >= 0 && a->remb_bps < a->bitrates[a->rung] &&
+           (double)a->sent_bps >= a->cfg.remb_min_load * (double)a->bitrates[a->rung] &&
+           (double)a->remb_bps < a->cfg.remb_margin * (double)a->sent_bps;
+}
+
+/* A bad second: lossy, or an estimate below what we send. */
 static int adapt_bad(const struct adapt *a, char *why, size_t size)
 {
     if (a->loss >= a->cfg.loss_down) {
@@ -35,23 +48,20 @@ static int adapt_bad(const struct adapt *a, char *why, size_t size)
                  a->cfg.down_after_s);
         return 1;
     }
-    if (a->remb_bps >= 0 && a->remb_bps < a->bitrates[a->rung]) {
-        snprintf(why, size, "estimate %lld kb/s < %d kb/s for %d s", (long long)(a->remb_bps / 1000),
-                 a->bitrates[a->rung] / 1000, a->cfg.down_after_s);
+    if (adapt_estimate_low(a)) {
+        snprintf(why, size, "estimate %lld kb/s < %.0f%% of the %lld kb/s sent for %d s",
+                 (long long)(a->remb_bps / 1000), a->cfg.remb_margin * 100,
+                 (long long)(a->sent_bps / 1000), a->cfg.down_after_s);
         return 1;
     }
     return 0;
 }
 
-/* A clean second: little loss, and an estimate (if any) with room for the next rung. */
+/* A clean second: little loss and no low estimate. (An estimate cannot show room
+ * for a higher rung: it does not rise above what we send.) */
 static int adapt_clean(const struct adapt *a)
 {
-    if (a->loss >= a->cfg.loss_clean)
-        return 0;
-    if (a->remb_bps >= 0 && a->rung + 1 < a->rung_count &&
-        (double)a->remb_bps < a->cfg.up_remb_factor * a->bitrates[a->rung + 1])
-        return 0;
-    return 1;
+    return a->loss < a->cfg.loss_clean && !adapt_estimate_low(a);
 }
 
 static int adapt_move(struct adapt *a, int dir)
@@ -73,6 +83,7 @@ int adapt_step(struct adapt *a, const struct adapt_sample *s)
 
     a->loss = a->cfg.smoothing * loss + (1 - a->cfg.smoothing) * a->loss;
     a->remb_bps = s->remb_bps;
+    a->sent_bps = s->sent_bps;
     if (a->holdoff_s > 0) {
         a->holdoff_s--;
         return 0;
@@ -91,8 +102,8 @@ int adapt_step(struct adapt *a, const struct adapt_sample *s)
         return 0;
     }
     if (++a->clean_s >= a->cfg.up_after_s && a->rung + 1 < a->rung_count) {
-        snprintf(a->reason, sizeof(a->reason), "up: loss < %.0f%% for %d s%s", a->cfg.loss_clean * 100,
-                 a->cfg.up_after_s, a->remb_bps >= 0 ? " and estimate has room" : "");
+        snprintf(a->reason, sizeof(a->reason), "up: loss < %.0f%% for %d s", a->cfg.loss_clean * 100,
+                 a->cfg.up_after_s);
         return adapt_move(a, +1);
     }
     return 0;

@@ -17,13 +17,15 @@ struct adapt_config {
     int down_after_s;            /* consecutive bad seconds before a move down (3) */
     int up_after_s;              /* consecutive clean seconds before a move up (10) */
     int holdoff_s;               /* seconds after a move during which nothing is counted (4) */
-    double up_remb_factor;       /* REMB must reach this x the higher rung's bitrate (1.3) */
+    double remb_margin;          /* an estimate under this x what we send is too low (0.8) */
+    double remb_min_load;        /* ...counted only when we send this x the rung's bitrate (0.5) */
 };
 
 /* One second of feedback. */
 struct adapt_sample {
     double loss;                 /* 0..1: lost share of the packets sent in that second */
     int64_t remb_bps;            /* the receiver's latest estimate, or -1 if it sends none */
+    int64_t sent_bps;            /* video we sent it in that second */
 };
 
 struct adapt {
@@ -34,6 +36,7 @@ struct adapt {
     int bad_s, clean_s, holdoff_s;
     double loss;                 /* smoothed */
     int64_t remb_bps;            /* latest sample's, -1 if none */
+    int64_t sent_bps;            /* latest sample's */
     int switches_down, switches_up;  /* decisions taken */
     char reason[128];            /* why the last move happened, "" before any */
 };

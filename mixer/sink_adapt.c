@@ -30,10 +30,16 @@ struct sink_adapt {
     struct sink_adapt_tap *active, *pending;
     int keyframe_wanted;                 /* asked through the audio sink's RTCP */
     uint64_t next_sample_us, pending_key_us;
-    uint64_t last_packets, last_retransmitted;
-    double rr_loss;                      /* the worst report block of this second, -1: none */
+    uint64_t last_packets, last_retransmitted, last_bytes, last_sample_us;
+    int have_rr;                         /* a report block of the video arrived */
+    uint32_t rr_highest_seq;             /* its latest extended highest sequence number */
+    int32_t rr_lost;                     /* and its latest cumulative loss */
+    uint32_t sample_highest_seq;         /* the same at the previous sample */
+    int32_t sample_lost;
+    int have_sample_rr;                  /* those are set */
     int64_t remb_bps;                    /* latest REMB, -1: none */
     double jitter_ms;
+    double rr_loss;                      /* reported loss over the last sample (debug log) */
     int switches_down, switches_up;
     char reason[96];
 };
@@ -68,8 +74,11 @@ static void sink_adapt_on_rtcp(void *opaque, const struct rtcp_info *info)
         const struct rtcp_report_block *b = &info->reports[i];
         if (b->ssrc != v->cfg.video_ssrc)
             continue;
-        if (b->fraction_lost / 256.0 > v->rr_loss)
-            v->rr_loss = b->fraction_lost / 256.0;
+        if (v->have_rr && (int32_t)(b->highest_seq - v->rr_highest_seq) < 0)
+            continue;                    /* an older report, reordered */
+        v->have_rr = 1;
+        v->rr_highest_seq = b->highest_seq;
+        v->rr_lost = b->cumulative_lost;
         v->jitter_ms = b->jitter / 90.0;
     }
     if (info->has_remb)
@@ -167,7 +176,7 @@ static void sink_adapt_sample(struct sink_adapt *v, uint64_t now)
 {
     struct sink_rtp_stats st;
     struct adapt_sample s;
-    uint64_t sent, resent;
+    uint64_t sent, resent, bytes, elapsed;
     int dir;
 
     if (now < v->next_sample_us)
@@ -176,18 +185,39 @@ static void sink_adapt_sample(struct sink_adapt *v, uint64_t now)
     sink_rtp_get_stats(v->video, &st);
     sent = st.packets - v->last_packets;
     resent = st.retransmitted - v->last_retransmitted;
+    bytes = st.bytes - v->last_bytes;
+    elapsed = v->last_sample_us ? now - v->last_sample_us : 0;
     v->last_packets = st.packets;
     v->last_retransmitted = st.retransmitted;
+    v->last_bytes = st.bytes;
+    v->last_sample_us = now;
+    s.sent_bps = elapsed ? (int64_t)(bytes * 8 * 1000000 / elapsed) : 0;
     /* The receiver NACKs what it missed, and a retransmission that arrives takes
-     * the loss back out of its reports: NACKed packets are the loss seen first. */
+     * the loss back out of its reports: NACKed packets are the loss seen first.
+     * Its reports count what stayed lost (cumulative loss over the packets
+     * expected since the last sample; a report's fraction lost covers whatever
+     * short interval preceded it, e.g. a NACK's compound, so it is too noisy). */
     s.loss = sent ? (double)resent / (double)sent : 0;
-    if (v->rr_loss > s.loss)
-        s.loss = v->rr_loss;
+    v->rr_loss = 0;
+    if (v->have_rr) {
+        int64_t expected = (int32_t)(v->rr_highest_seq - v->sample_highest_seq);
+        int64_t lost = (int64_t)v->rr_lost - v->sample_lost;
+        double rr = expected > 0 && v->have_sample_rr ? (double)lost / (double)expected : 0;
+        v->rr_loss = rr;
+        if (rr > s.loss)
+            s.loss = rr;
+        v->sample_highest_seq = v->rr_highest_seq;
+        v->sample_lost = v->rr_lost;
+        v->have_sample_rr = 1;
+    }
     s.remb_bps = v->remb_bps;
-    v->rr_loss = -1;
-    if (!sent || !v->cfg.adaptive || v->cfg.rung_count < 2)
+    if (!sent || !elapsed || !v->cfg.adaptive || v->cfg.rung_count < 2)
         return;
     dir = adapt_step(&v->ctl, &s);
+    log_debug("output %s: sent %llu packets (%lld b/s), %llu NACKed, reported lost %.3f, REMB %lld -> "
+              "loss %.3f, bad %d s, clean %d s, hold-off %d s", v->video->url, (unsigned long long)sent,
+              (long long)s.sent_bps, (unsigned long long)resent, v->rr_loss, (long long)s.remb_bps,
+              v->ctl.loss, v->ctl.bad_s, v->ctl.clean_s, v->ctl.holdoff_s);
     if (dir) {
         log_info("output %s: moving to profile %s (%s)", v->video->url, v->cfg.rungs[v->ctl.rung].name,
                  v->ctl.reason);
@@ -289,7 +319,7 @@ static json_t *sink_adapt_tap_json(const struct sink *s)
 
     if (t->rung < 0)
         return NULL;
-    return json_pack("{s:{s:b, s:b, s:b, s:s, s:s, s:i, s:i, s:i, s:s, s:f, s:I, s:f}}", "adapt",
+    return json_pack("{s:{s:b, s:b, s:b, s:s, s:s, s:i, s:i, s:i, s:s, s:f, s:I, s:I, s:f}}", "adapt",
                      "adaptive", v->cfg.adaptive && v->cfg.rung_count > 1, "active", t == v->active,
                      "pending", t == v->pending,
                      "profile", v->active ? v->cfg.rungs[v->active->rung].name : "",
@@ -297,7 +327,7 @@ static json_t *sink_adapt_tap_json(const struct sink *s)
                      "switches", v->switches_down + v->switches_up, "switches_down", v->switches_down,
                      "switches_up", v->switches_up, "last_reason", v->ctl.reason,
                      "loss_pct", v->ctl.loss * 100, "remb_kbps", (json_int_t)(v->remb_bps < 0 ? -1 : v->remb_bps / 1000),
-                     "jitter_ms", v->jitter_ms);
+                     "sent_kbps", (json_int_t)(v->ctl.sent_bps / 1000), "jitter_ms", v->jitter_ms);
 }
 
 static const struct sink_ops sink_adapt_tap_ops = {
@@ -353,7 +383,6 @@ int sink_adapt_alloc(const struct sink_adapt_config *cfg, struct sink *video, st
     v->cfg = *cfg;
     v->video = video;
     v->audio = audio;
-    v->rr_loss = -1;
     v->remb_bps = -1;
     for (int i = 0; i < cfg->rung_count; i++)
         bitrates[i] = cfg->rungs[i].video_bitrate;

@@ -18,9 +18,9 @@ static void two_rung_init(struct adapt *a, int start)
 
 /* Feeds n seconds of the same sample; returns the second (1-based) of the first
  * move and its direction in *dir, or 0 when nothing moved. */
-static int feed(struct adapt *a, double loss, int64_t remb, int n, int *dir)
+static int feed_sent(struct adapt *a, double loss, int64_t remb, int64_t sent, int n, int *dir)
 {
-    const struct adapt_sample s = { loss, remb };
+    const struct adapt_sample s = { loss, remb, sent };
 
     for (int i = 1; i <= n; i++) {
         int d = adapt_step(a, &s);
@@ -31,6 +31,11 @@ static int feed(struct adapt *a, double loss, int64_t remb, int n, int *dir)
     }
     *dir = 0;
     return 0;
+}
+
+static int feed(struct adapt *a, double loss, int64_t remb, int n, int *dir)
+{
+    return feed_sent(a, loss, remb, 1000000, n, dir);
 }
 
 static int test_down_on_loss(void)
@@ -99,13 +104,22 @@ static int test_remb(void)
     int dir;
 
     two_rung_init(&a, 1);
-    /* An estimate under hd's 1.5 Mb/s without loss moves down after 3 s. */
-    TEST_CHECK(feed(&a, 0.0, 1000000, 3, &dir) == 3 && dir == -1);
-    TEST_CHECK(strstr(a.reason, "estimate") != NULL);
-    /* Back up only with room: 1.5 Mb/s < 1.3 x 1.5 Mb/s never goes up... */
-    TEST_CHECK(feed(&a, 0.0, 1500000, 40, &dir) == 0);
-    /* ...2 Mb/s does, after the clean stretch. */
-    TEST_CHECK(feed(&a, 0.0, 2000000, 10, &dir) == 10 && dir == 1);
+    /* A static picture: hd sends 200 kb/s, the estimate follows it, or sinks to
+     * Chromium's floor: no move (we send under half of hd's 1.5 Mb/s). */
+    TEST_CHECK(feed_sent(&a, 0.0, 220000, 200000, 30, &dir) == 0);
+    TEST_CHECK(feed_sent(&a, 0.0, 5000, 200000, 30, &dir) == 0);
+    TEST_CHECK(feed_sent(&a, 0.0, 900000, 1000000, 30, &dir) == 0);    /* within the 80% margin */
+    /* An estimate under 80% of the 1.2 Mb/s sent, without loss: down after 3 s. */
+    TEST_CHECK(feed_sent(&a, 0.0, 500000, 1200000, 3, &dir) == 3 && dir == -1);
+    TEST_CHECK(strstr(a.reason, "estimate 500 kb/s") != NULL);
+    /* On low (150 kb/s): an estimate under what low sends blocks the way up... */
+    TEST_CHECK(feed_sent(&a, 0.0, 60000, 140000, 40, &dir) == 0);
+    TEST_CHECK(a.rung == 0);
+    /* ...one that keeps up with it does not (it cannot show more room than that). */
+    TEST_CHECK(feed_sent(&a, 0.0, 140000, 140000, 10, &dir) == 10 && dir == 1);
+    /* On low again: a static picture (14 kb/s) and the floor estimate do not block it. */
+    TEST_CHECK(feed_sent(&a, 0.0, 500000, 1200000, 4 + 3, &dir) == 4 + 3 && dir == -1);
+    TEST_CHECK(feed_sent(&a, 0.0, 5000, 14000, 4 + 10, &dir) == 14 && dir == 1);
     return 0;
 }
 
