@@ -1,9 +1,15 @@
 /* Unit tests of the adaptive viewer's controller (mixer/adapt.c) and its ladder
  * of profiles (sink_adapt_ladder). */
 #include <string.h>
+#include <libavcodec/avcodec.h>
+#include "codecs/codec.h"
 #include "mixer/adapt.h"
 #include "mixer/profile.h"
+#include "mixer/sink.h"
 #include "mixer/sink_adapt.h"
+#include "mixer/sink_rtp.h"
+#include "net/rtp.h"
+#include "net/rtp_endpoint.h"
 #include "test.h"
 
 static const int two_rungs[2] = { 150000, 1500000 };
@@ -160,6 +166,82 @@ static int test_ladder(void)
     return 0;
 }
 
+/* The RTP headers a sink sends (RTCP skipped). */
+struct captured {
+    int count;
+    struct rtp_header h[16];
+};
+
+static int capture_send(void *opaque, const uint8_t *buf, size_t len, int is_rtcp)
+{
+    struct captured *c = opaque;
+    struct rtp_packet p;
+
+    if (!is_rtcp && c->count < 16 && rtp_parse(&p, buf, len) == 0)
+        c->h[c->count++] = p.h;
+    return 0;
+}
+
+static int write_frame(struct sink *s, int64_t pts, int key)
+{
+    static uint8_t nal[] = { 0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21 };   /* one small NAL */
+    AVPacket *pkt = av_packet_alloc();
+    int ret;
+
+    if (!pkt)
+        return -1;
+    pkt->data = nal;
+    pkt->size = sizeof(nal);
+    pkt->pts = pts;
+    pkt->flags = key ? AV_PKT_FLAG_KEY : 0;
+    ret = sink_write(s, pkt, 0);
+    av_packet_free(&pkt);
+    return ret;
+}
+
+/* A switch from a 30 fps to a 15 fps encoder at the same instant: SSRC and
+ * sequence continue, the timestamp moves one tick past the last one, and the
+ * RTP clock then follows the new encoder's time base. */
+static int test_sink_rtp_reopen(void)
+{
+    struct captured cap = { 0 };
+    struct rtp_endpoint *ep = NULL;
+    struct sink *s = NULL;
+    struct sink_rtp_config c = { 0 };
+    AVCodecContext *a = avcodec_alloc_context3(NULL), *b = avcodec_alloc_context3(NULL);
+    int ok = a && b && rtp_endpoint_open_external(&ep, capture_send, &cap, 16) == 0;
+
+    c.endpoint = ep;
+    c.type = AVMEDIA_TYPE_VIDEO;
+    c.codec = &codec_h264;
+    c.payload_type = 102;
+    c.clock_rate = 90000;
+    c.ssrc = 0x1234;
+    snprintf(c.fmtp, sizeof(c.fmtp), "packetization-mode=1");
+    snprintf(c.url, sizeof(c.url), "test");
+    if (ok) {
+        a->codec_type = b->codec_type = AVMEDIA_TYPE_VIDEO;
+        a->codec_id = b->codec_id = AV_CODEC_ID_H264;
+        a->time_base = (AVRational){ 1, 30 };
+        b->time_base = (AVRational){ 1, 15 };
+        ok = sink_rtp_alloc(&s, &c) == 0 && sink_open(s, &a, 1) == 0 &&
+             write_frame(s, 29, 0) == 0 && write_frame(s, 30, 0) == 0 &&
+             sink_rtp_reopen(s, &b, 1) == 0 &&
+             write_frame(s, 15, 1) == 0 && write_frame(s, 16, 0) == 0;
+    }
+    sink_free(&s);
+    rtp_endpoint_unref(&ep);
+    avcodec_free_context(&a);
+    avcodec_free_context(&b);
+    TEST_CHECK(ok && cap.count == 4);
+    for (int i = 1; i < 4; i++)
+        TEST_CHECK(cap.h[i].ssrc == 0x1234 && cap.h[i].seq == (uint16_t)(cap.h[0].seq + i));
+    TEST_CHECK(cap.h[1].timestamp - cap.h[0].timestamp == 3000);
+    TEST_CHECK(cap.h[2].timestamp - cap.h[1].timestamp == 1);        /* same instant: one tick on */
+    TEST_CHECK(cap.h[3].timestamp - cap.h[2].timestamp == 6000);     /* 1/15 s */
+    return 0;
+}
+
 static const struct test_case adapt_cases[] = {
     { "down_on_loss", test_down_on_loss },
     { "spike_ignored", test_spike_ignored },
@@ -168,6 +250,7 @@ static const struct test_case adapt_cases[] = {
     { "remb", test_remb },
     { "single_rung", test_single_rung },
     { "ladder", test_ladder },
+    { "sink_rtp_reopen", test_sink_rtp_reopen },
     { NULL, NULL },
 };
 
