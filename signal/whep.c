@@ -13,7 +13,6 @@
 #include "codecs/codec.h"
 #include "mixer/log.h"
 #include "mixer/profile.h"
-#include "mixer/room_thread.h"
 #include "mixer/sink.h"
 #include "mixer/sink_adapt.h"
 #include "mixer/sink_rtp.h"
