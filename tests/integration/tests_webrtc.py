@@ -693,6 +693,17 @@ def test_whep_errors(ctx):
         code, _, _ = srv.call("POST", "/whep/r1?profile=hd", raw=view_offer(), content_type="application/sdp")
         if code != 201:
             raise AssertionError("WHEP POST ?profile=hd -> %d" % code)
+        code, _, _ = srv.call("POST", "/whep/r1?profile=hd&adaptive=0", raw=view_offer(),
+                              content_type="application/sdp")
+        if code != 201:
+            raise AssertionError("WHEP POST ?profile=hd&adaptive=0 -> %d" % code)
+        # Adaptive by default (ceiling hd, ladder low..hd); ?adaptive=0 stays put.
+        sinks = wait_sinks(srv, "hd", lambda x: len([o for o in x if "adapt" in o]) == 2, 5,
+                           "two WHEP viewers of hd with their adaptation state")
+        states = sorted((o["adapt"]["adaptive"], o["adapt"]["ceiling"], o["adapt"]["profile"], o["adapt"]["active"])
+                        for o in sinks if "adapt" in o)
+        if states != [(False, "hd", "hd", True), (True, "hd", "hd", True)]:
+            raise AssertionError("adaptation state of the two hd viewers: %s" % sinks)
     finally:
         srv.stop()
 
