@@ -102,6 +102,14 @@ static void sink_adapt_move_free(void *arg)
 
 static int sink_adapt_tap_alloc(struct sink_adapt *v, int rung, struct sink **out);
 
+/* A move that could not happen: the controller is back on the rung being sent. */
+static void sink_adapt_move_failed(struct sink_adapt *v)
+{
+    v->pending = NULL;
+    if (v->active)
+        v->ctl.rung = v->active->rung;
+}
+
 /* Room thread, between ticks: subscribe the target profile (a tap, pending its
  * keyframe), starting the profile if the room does not run it. */
 static void sink_adapt_move_cmd(struct room *room, void *arg)
@@ -122,12 +130,14 @@ static void sink_adapt_move_cmd(struct room *room, void *arg)
         if (!p) {
             if (profile_out_alloc(&p, def, &v->cfg.in) < 0 || room_add_profile(room, p) < 0) {
                 log_error("output %s: cannot start profile %s to move there", v->video->url, def->name);
+                sink_adapt_move_failed(v);
                 return;
             }
             p = room_find_profile(room, def->name);
         }
         if (!p || sink_adapt_tap_alloc(v, m->rung, &tap) < 0 || profile_out_add_sink(p, tap) < 0) {
             log_error("output %s: cannot subscribe profile %s", v->video->url, def->name);
+            sink_adapt_move_failed(v);
             return;
         }
     }
@@ -155,7 +165,7 @@ static int sink_adapt_switch(struct sink_adapt *v, struct sink_adapt_tap *t)
 
     if (ret < 0) {
         log_error("output %s: cannot switch to profile %s", v->video->url, to);
-        v->pending = NULL;
+        sink_adapt_move_failed(v);
         return ret;
     }
     if (t->rung < v->active->rung) {
