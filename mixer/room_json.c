@@ -71,6 +71,7 @@ static json_t *room_json_profile(const struct profile_out *p)
     profile_out_get_stats(p, &st);
     for (int i = 0; (s = profile_out_sink(p, i)); i++) {
         struct sink_status status;
+        json_t *extra = s->ops->state_json ? s->ops->state_json(s) : NULL;
         json_t *o = json_pack("{s:i, s:s, s:I, s:I, s:I, s:I}", "id", s->id, "url", s->url,
                               "packets", (json_int_t)s->packets, "bytes", (json_int_t)s->bytes,
                               "write_errors", (json_int_t)s->write_errors,
@@ -83,6 +84,9 @@ static json_t *room_json_profile(const struct profile_out *p)
             if (status.error[0])
                 json_object_set_new(o, "error", json_string(status.error));
         }
+        if (o && extra)
+            json_object_update(o, extra);
+        json_decref(extra);
         json_array_append_new(sinks, o);
     }
     return json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "name", profile_out_def(p)->name,

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <libavcodec/avcodec.h>
 
+struct json_t;
 struct profile_def;
 struct sink;
 
@@ -36,6 +37,8 @@ struct sink_ops {
     /* Optional: the state of the sink's own connection (any thread that owns s). */
     void (*status)(struct sink *s, struct sink_status *out);
     void (*free_priv)(void *priv);
+    /* Optional: extra state for the room's JSON (a new jansson object, or NULL). */
+    struct json_t *(*state_json)(const struct sink *s);
 };
 
 struct sink {

@@ -41,6 +41,9 @@ struct sink_rtp {
     uint8_t *parameter_sets;         /* H.264 SPS/PPS (Annex B) sent before each keyframe */
     int parameter_sets_len;
     struct sink_rtp_stats stats;
+    sink_rtp_rtcp_fn rtcp_observer;
+    void *rtcp_observer_opaque;
+    int reopened;                    /* the next frame's timestamp must advance */
 };
 
 static int sink_rtp_send(struct sink_rtp *r, const uint8_t *packet, size_t len)
@@ -207,6 +210,8 @@ static int sink_rtp_poll(struct sink *s)
             continue;
         }
         sink_rtp_feedback(r, &info);
+        if (r->rtcp_observer)
+            r->rtcp_observer(r->rtcp_observer_opaque, &info);
     }
     if (r->packet_count && now - r->last_sr_us > SINK_RTP_SR_INTERVAL_US)
         sink_rtp_send_sr(r, now);
@@ -227,6 +232,8 @@ static int sink_rtp_open(struct sink *s, AVCodecContext *const *encoders, int co
         r->time_base = enc->time_base;
         /* With global headers the encoder keeps SPS/PPS out of the stream; RTP
          * receivers need them in band, so they go before every keyframe. */
+        av_freep(&r->parameter_sets);
+        r->parameter_sets_len = 0;
         if (enc->codec_id == AV_CODEC_ID_H264 && enc->extradata_size > 4 &&
             !enc->extradata[0] && !enc->extradata[1]) {
             r->parameter_sets = av_memdup(enc->extradata, enc->extradata_size);
@@ -249,6 +256,14 @@ static int sink_rtp_write(struct sink *s, const AVPacket *pkt, int stream_index)
         return 0;
     ts = av_rescale_q(pkt->pts, r->time_base, (AVRational){ 1, r->cfg.clock_rate });
     e.timestamp = (uint32_t)ts + r->ts_offset;
+    if (r->reopened) {
+        int32_t advance = (int32_t)(e.timestamp - r->last_ts);
+        if (r->packet_count && advance <= 0) {
+            r->ts_offset += (uint32_t)(1 - advance);
+            e.timestamp = (uint32_t)ts + r->ts_offset;
+        }
+        r->reopened = 0;
+    }
     r->last_ts = e.timestamp;
     if (r->cfg.type == AVMEDIA_TYPE_AUDIO && sink_rtp_poll(s))
         r->keyframe_wanted = 1;   /* audio sinks read their RTCP here */
@@ -367,4 +382,27 @@ void sink_rtp_get_stats(const struct sink *s, struct sink_rtp_stats *st)
         return;
     }
     *st = r->stats;
+}
+
+void sink_rtp_set_rtcp_observer(struct sink *s, sink_rtp_rtcp_fn fn, void *opaque)
+{
+    struct sink_rtp *r = s->priv;
+
+    if (s->ops != &sink_rtp_ops)
+        return;
+    r->rtcp_observer = fn;
+    r->rtcp_observer_opaque = opaque;
+}
+
+int sink_rtp_reopen(struct sink *s, AVCodecContext *const *encoders, int count)
+{
+    struct sink_rtp *r = s->priv;
+    int ret;
+
+    if (s->ops != &sink_rtp_ops)
+        return AVERROR(EINVAL);
+    ret = sink_open(s, encoders, count);
+    if (ret >= 0)
+        r->reopened = 1;
+    return ret;
 }

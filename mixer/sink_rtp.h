@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <libavutil/avutil.h>
+#include <libavcodec/avcodec.h>
 #include "net/rtpsec.h"
 
 struct codec_desc;
@@ -34,5 +35,17 @@ struct sink_rtp_stats {
 
 int sink_rtp_alloc(struct sink **out, const struct sink_rtp_config *cfg);
 void sink_rtp_get_stats(const struct sink *s, struct sink_rtp_stats *st);
+
+/* Called with every RTCP compound the sink reads (info borrowed), on the thread
+ * that polls or writes the sink; opaque must outlive the sink. */
+struct rtcp_info;
+typedef void (*sink_rtp_rtcp_fn)(void *opaque, const struct rtcp_info *info);
+void sink_rtp_set_rtcp_observer(struct sink *s, sink_rtp_rtcp_fn fn, void *opaque);
+
+/* Re-opens the sink on another profile's encoders (borrowed) from its next packet,
+ * keeping SSRC, sequence numbers and the RTP clock: the next frame's timestamp is
+ * moved just past the last one sent if it would not advance. For a switch at a
+ * keyframe (mixer/sink_adapt.c). */
+int sink_rtp_reopen(struct sink *s, AVCodecContext *const *encoders, int count);
 
 #endif

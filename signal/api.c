@@ -7,6 +7,7 @@
 #include <event2/http.h>
 #include <libavutil/mem.h>
 #include "mixer/room_thread.h"
+#include "mixer/sink_adapt.h"
 #include "signal/http.h"
 #include "signal/room_page.h"
 #include "signal/server.h"
@@ -14,17 +15,24 @@
 static void api_metrics(struct server *s, struct evhttp_request *req)
 {
     char text[4096];
+    uint64_t down, up;
     int len = 0;
 
+    sink_adapt_totals(&down, &up);
     len += snprintf(text + len, sizeof(text) - len,
                     "# HELP tessera_rooms Live rooms.\n# TYPE tessera_rooms gauge\n"
                     "tessera_rooms %d\n"
                     "# HELP tessera_http_requests_total HTTP requests served.\n"
                     "# TYPE tessera_http_requests_total counter\n"
                     "tessera_http_requests_total %llu\n"
+                    "# HELP tessera_whep_profile_switches_total Adaptive WHEP viewers moved to another profile.\n"
+                    "# TYPE tessera_whep_profile_switches_total counter\n"
+                    "tessera_whep_profile_switches_total{direction=\"down\"} %llu\n"
+                    "tessera_whep_profile_switches_total{direction=\"up\"} %llu\n"
                     "# HELP tessera_room_late_ticks_total Ticks that ran over a frame late.\n"
                     "# TYPE tessera_room_late_ticks_total counter\n",
-                    s->room_count, (unsigned long long)s->http_requests);
+                    s->room_count, (unsigned long long)s->http_requests,
+                    (unsigned long long)down, (unsigned long long)up);
     for (int i = 0; i < s->room_count && len < (int)sizeof(text) - 200; i++)
         len += snprintf(text + len, sizeof(text) - len,
                         "tessera_room_late_ticks_total{room=\"%s\"} %ld\n", s->rooms[i]->id,

@@ -181,6 +181,10 @@ static void api_cmd_remove_output(struct room *room, void *arg)
 
     if (p)
         profile_out_remove_sink(p, c->id);
+    /* An adaptive WHEP viewer has a sink with this id in each profile it used. */
+    for (int i = 0; i < room_profile_count(room); i++)
+        if (room_profile(room, i) != p)
+            profile_out_remove_sink(room_profile(room, i), c->id);
 }
 
 int server_room_remove_output(struct server_room *r, int id)

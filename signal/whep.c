@@ -14,6 +14,7 @@
 #include "mixer/log.h"
 #include "mixer/profile.h"
 #include "mixer/sink.h"
+#include "mixer/sink_adapt.h"
 #include "mixer/sink_rtp.h"
 #include "net/rtp_endpoint.h"
 #include "signal/http.h"
@@ -107,6 +108,27 @@ static int whep_sink(struct server_room *r, const struct server_output *out, str
     return 0;
 }
 
+/* The viewer's video sink (and audio, sinks[1]) wrapped as an adaptive viewer
+ * (mixer/sink_adapt.h): sinks[] become the taps to attach to `def`, its ceiling.
+ * ?adaptive=0 keeps it on def. Takes the sinks over also on failure. */
+static int whep_adaptive(struct server *s, struct server_room *r, struct evkeyvalq *query,
+                         const struct profile_def *def, const struct sdp_media *vm, struct sink *sinks[2])
+{
+    const char *adaptive = evhttp_find_header(query, "adaptive");
+    struct sink_adapt_config c;
+    struct sink *video = sinks[0], *audio = sinks[1];
+
+    memset(&c, 0, sizeof(c));
+    c.thread = r->thread;
+    c.rung_count = sink_adapt_ladder(&s->profiles, def, c.rungs, ADAPT_MAX_RUNGS);
+    c.in = (struct profile_out_input){ r->width, r->height, r->fps, 48000, 1 };
+    c.video_ssrc = vm->ssrc;
+    c.adaptive = !adaptive || strcmp(adaptive, "0");
+    adapt_config_defaults(&c.thresholds);
+    sinks[0] = sinks[1] = NULL;
+    return sink_adapt_alloc(&c, video, audio, &sinks[0], &sinks[1]);
+}
+
 /* The offer -> an output of the room with a started transport, our answer in res. */
 static int whep_view(struct server *s, struct server_room *r, const char *text, size_t len,
                      struct evkeyvalq *query, struct participant_result *res, char *err, size_t err_size)
@@ -174,6 +196,8 @@ static int whep_view(struct server *s, struct server_room *r, const char *text, 
     o.peer = NULL;
     r->output_count++;
     id = out->id;
+    if (sinks[0])
+        ret = whep_adaptive(s, r, query, def, &o.answer->media[o.video - o.streams], sinks);
     for (int i = 0; i < 2 && ret >= 0; i++) {
         struct sink *sink = sinks[i];
         sinks[i] = NULL;                 /* attaching takes it, even on failure */

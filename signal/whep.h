@@ -5,6 +5,8 @@
  * one video and one audio RTP sink on the profile's shared encoders, both on one
  * bundled WebRTC transport (ICE + DTLS-SRTP, net/webrtc.h). Its PLI asks the
  * profile for a keyframe; its NACKs are answered from the video sink's history.
+ * Its video moves down the profile ladder on a lossy link and back up when it
+ * recovers (mixer/sink_adapt.h; ?adaptive=0 keeps it on its profile).
  * A viewer whose transport fails, closes or stays silent is removed. */
 #ifndef TESSERA_WHEP_H
 #define TESSERA_WHEP_H

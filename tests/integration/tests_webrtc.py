@@ -479,6 +479,159 @@ def test_whep_view(ctx):
     in_netns(ctx, body)
 
 
+ADAPT_PORTS = (21000, 21199)   # tessera's ICE ports: below the ephemeral range the browser uses
+
+
+def nft_loss(percent):
+    """Inside the test's namespace: drop `percent`% of the RTP/RTCP packets tessera
+    sends (source port in ADAPT_PORTS, first byte 10xxxxxx: SRTP/SRTCP, not STUN or
+    DTLS), on the input hook (on output sendto would fail). STUN is spared because
+    libnice 0.1.21 sends a consent check every ~5 s without retransmission and
+    declares consent lost after 10 s without an answer: at 10% loss two checks in a
+    row are lost in ~3% of these runs, and the viewer would be dropped."""
+    rules = ("table inet tessera_loss {\n chain input {\n  type filter hook input priority 0; policy accept;\n"
+             "  udp sport %d-%d @th,64,2 2 numgen random mod 100 < %d counter drop\n }\n}\n"
+             % (ADAPT_PORTS + (percent,)))
+    res = subprocess.run(["nft", "-f", "-"], input=rules, text=True, capture_output=True)
+    if res.returncode != 0:
+        raise AssertionError("nft could not add the loss rule: %s" % res.stderr)
+
+
+def nft_loss_counter():
+    res = subprocess.run(["nft", "list", "table", "inet", "tessera_loss"], text=True, capture_output=True)
+    words = res.stdout.split()
+    return int(words[words.index("packets") + 1]) if "packets" in words else -1
+
+
+def adapt_state(srv, room="r1"):
+    """The adaptive viewer's state (its active tap's "adapt" object), or None."""
+    for p in srv.ok("GET", "/rooms/" + room)["state"].get("profiles", []):
+        for o in p["outputs"]:
+            if o.get("adapt", {}).get("active"):
+                return dict(o["adapt"], tap_profile=p["name"])
+    return None
+
+
+def wait_adapt(srv, pred, timeout, what):
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        last = adapt_state(srv)
+        if last and pred(last):
+            return last
+        time.sleep(0.25)
+    raise AssertionError("%s: not within %.0f s; viewer state: %s" % (what, timeout, last))
+
+
+def wait_height(view, height, timeout):
+    deadline, vs = time.monotonic() + timeout, {}
+    while time.monotonic() < deadline:
+        view.command("stats")
+        vs = {x["kind"]: x for x in view.wait_event("stats", 10)["inbound"]}.get("video", {})
+        if vs.get("frameHeight") == height:
+            return vs
+        time.sleep(0.3)
+    raise AssertionError("the browser does not decode %dp frames within %.0f s: %s" % (height, timeout, vs))
+
+
+def metric(srv, name):
+    code, text, _ = srv.call("GET", "/metrics")
+    for line in (text if isinstance(text, str) else text.decode()).splitlines():
+        if line.startswith(name + " "):
+            return int(line.split()[1])
+    raise AssertionError("/metrics lacks %s" % name)
+
+
+def test_whep_adapt(ctx):
+    """Issue 4: a Chromium WHEP viewer of hd (an ffmpeg RTP participant in the room)
+    behind 10% loss (nftables in the namespace, on the media tessera sends) is moved to
+    low at low's keyframe: 180p decodes, no freeze over 1 s from the loss on; when
+    the loss stops it moves back to hd (720p). Room state, /metrics and a
+    screenshot of the low picture."""
+    def body():
+        srv = serve.Server(ctx, extra={"rtp_port_min": ADAPT_PORTS[0], "rtp_port_max": ADAPT_PORTS[1]})
+        view, sender = None, None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            base = serve.free_port_block(8)
+            rp = srv.ok("POST", "/rooms/r1/participants", {"name": "Rouge", "sdp": serve.sender_offer(base, base + 2)})
+            v, a, _ = serve.answer_ports(rp["sdp"])
+            sender = serve.start_sender(ctx, "red", RED, 440, 80, v, a, base + 4)
+            view = Viewer(ctx, srv, "r1", "hd")
+            ans = view.wait_event("answer", 40)
+            if ans.get("status") != 201:
+                raise AssertionError("WHEP POST: %s %s" % (ans.get("status"), ans.get("body")))
+            st = wait_adapt(srv, lambda s: s["profile"] == "hd", 5, "the viewer on hd")
+            if not st["adaptive"] or st["ceiling"] != "hd":
+                raise AssertionError("the viewer is not adaptive with ceiling hd: %s" % st)
+            wait_height(view, 720, 20)
+            view.command("monitor")
+            view.wait_event("monitor", 10)
+            time.sleep(1)
+            nft_loss(10)
+            t_loss = time.monotonic()
+            st = wait_adapt(srv, lambda s: s["profile"] == "low", 15, "the viewer moved to low under 10% loss")
+            t_down = time.monotonic() - t_loss
+            if not st["last_reason"].startswith("down: loss") or st["switches_down"] != 1:
+                raise AssertionError("unexpected state after the move down: %s" % st)
+            low_stats = wait_height(view, 180, 5)
+            time.sleep(2)                          # decoding 180p behind the loss
+            view.command("screenshot " + ctx.path("whep_adapt_low.png"))
+            view.wait_event("screenshot", 10)
+            view.command("pixel")
+            px = view.wait_event("pixel", 10)
+            rgb = px.get("rgb") or [0, 0, 0]
+            if px.get("height") != 180 or not (rgb[0] > 150 and rgb[1] < 90 and rgb[2] < 90):
+                raise AssertionError("the low picture is %sx%s with centre %s, expected 320x180 red-ish"
+                                     % (px.get("width"), px.get("height"), rgb))
+            dropped = nft_loss_counter()
+            subprocess.run(["nft", "delete", "table", "inet", "tessera_loss"], check=True)
+            t_clean = time.monotonic()
+            st = wait_adapt(srv, lambda s: s["profile"] == "hd", 30, "the viewer back on hd once the loss stopped")
+            t_up = time.monotonic() - t_clean
+            wait_height(view, 720, 5)
+            time.sleep(1)
+            view.command("monitor_report")
+            mon = view.wait_event("monitor_report", 10)
+            view.command("stats")
+            final = {x["kind"]: x for x in view.wait_event("stats", 10)["inbound"]}
+            down, up = (metric(srv, 'tessera_whep_profile_switches_total{direction="%s"}' % d) for d in ("down", "up"))
+            result = {"seconds_to_low": round(t_down, 1), "seconds_back_to_hd": round(t_up, 1),
+                      "packets_dropped_by_nft": dropped, "state": st, "monitor": mon,
+                      "low_stats": low_stats, "final_stats": final, "metrics": {"down": down, "up": up}}
+            with open(ctx.path("whep_adapt.json"), "w") as fh:
+                json.dump(result, fh, indent=1)
+            print("whep_adapt: %s" % json.dumps({k: result[k] for k in ("seconds_to_low", "seconds_back_to_hd",
+                                                                          "packets_dropped_by_nft")}
+                                                 | {"longest_gap_ms": mon["longestGapMs"]}))
+            if dropped < 20:
+                raise AssertionError("the loss rule dropped only %d packets" % dropped)
+            if st["switches_down"] != 1 or st["switches_up"] != 1 or not st["last_reason"].startswith("up:"):
+                raise AssertionError("unexpected state after the move up: %s" % st)
+            if down < 1 or up < 1:
+                raise AssertionError("/metrics counts %d moves down and %d up" % (down, up))
+            if mon["samples"] < 100 or mon["longestGapMs"] > 1000:
+                raise AssertionError("the video froze %d ms (longest, %d samples), expected <= 1000 ms: %s"
+                                     % (mon["longestGapMs"], mon["samples"], mon))
+            heights = [h for _, h in mon["heights"]]
+            if heights[:3] != [720, 180, 720] or len(heights) != 3:
+                raise AssertionError("the decoded heights went %s, expected 720 -> 180 -> 720" % mon["heights"])
+            code, reply, _ = srv.call("DELETE", ans["location"])
+            if code != 200:
+                raise AssertionError("DELETE %s -> %d %s" % (ans["location"], code, reply))
+            wait_sinks(srv, "low", lambda x: not x, 3, "the viewer's tap on low removed")
+            wait_sinks(srv, "hd", lambda x: not x, 3, "the viewer's taps on hd removed")
+            if srv.proc.poll() is not None:
+                raise AssertionError("tessera serve died")
+        finally:
+            if view:
+                view.close()
+            if sender and sender.poll() is None:
+                sender.kill()
+                sender.wait()
+            srv.stop()
+    in_netns(ctx, body)
+
+
 def view_offer(fingerprint=True, ice=True):
     """A browser-like WHEP offer: recvonly Opus + H.264 (42e01f, mode 1), bundled."""
     fp = "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\n" if fingerprint else ""
@@ -540,6 +693,17 @@ def test_whep_errors(ctx):
         code, _, _ = srv.call("POST", "/whep/r1?profile=hd", raw=view_offer(), content_type="application/sdp")
         if code != 201:
             raise AssertionError("WHEP POST ?profile=hd -> %d" % code)
+        code, _, _ = srv.call("POST", "/whep/r1?profile=hd&adaptive=0", raw=view_offer(),
+                              content_type="application/sdp")
+        if code != 201:
+            raise AssertionError("WHEP POST ?profile=hd&adaptive=0 -> %d" % code)
+        # Adaptive by default (ceiling hd, ladder low..hd); ?adaptive=0 stays put.
+        sinks = wait_sinks(srv, "hd", lambda x: len([o for o in x if "adapt" in o]) == 2, 5,
+                           "two WHEP viewers of hd with their adaptation state")
+        states = sorted((o["adapt"]["adaptive"], o["adapt"]["ceiling"], o["adapt"]["profile"], o["adapt"]["active"])
+                        for o in sinks if "adapt" in o)
+        if states != [(False, "hd", "hd", True), (True, "hd", "hd", True)]:
+            raise AssertionError("adaptation state of the two hd viewers: %s" % sinks)
     finally:
         srv.stop()
 
@@ -667,6 +831,7 @@ TESTS = [
     ("whip_silent_peer", test_whip_silent_peer),
     ("whep_errors", test_whep_errors),
     ("whep_view", test_whep_view),
+    ("whep_adapt", test_whep_adapt),
     ("room_page_http", test_room_page_http),
     ("room_page_browser", test_room_page_browser),
 ]

@@ -18,6 +18,7 @@ static const struct test_suite *const all_suites[] = {
     &sdp_suite,
     &dtls_suite,
     &sip_suite,
+    &adapt_suite,
 };
 
 int test_fail(const char *file, int line, const char *expr)

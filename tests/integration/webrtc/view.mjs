@@ -5,6 +5,10 @@
 //   stats          -> {"event": "stats", "inbound": [...]}  (getStats() inbound-rtp)
 //   pixel          -> {"event": "pixel", "rgb": [r, g, b], "width": w, "height": h}  (centre of the video)
 //   screenshot P   -> {"event": "screenshot", "path": P}  (the <video> element as PNG)
+//   monitor        -> {"event": "monitor"}: from now on the page samples the video's
+//                     framesDecoded and frameHeight every 100 ms
+//   monitor_report -> {"event": "monitor_report", "longestGapMs": g, "samples": n,
+//                     "heights": [[ms since start, height], ...]} (each height change)
 //   close          -> pc.close(), then exits
 // Usage: node view.mjs --url URL
 import { fail, runPage } from './page.mjs';
@@ -37,7 +41,8 @@ async function inboundStats(page) {
             out.push({ kind: s.kind, packetsReceived: s.packetsReceived, packetsLost: s.packetsLost,
                        framesDecoded: s.framesDecoded, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
                        totalSamplesReceived: s.totalSamplesReceived, nackCount: s.nackCount,
-                       pliCount: s.pliCount, codec: codec ? codec.mimeType : '' });
+                       pliCount: s.pliCount, freezeCount: s.freezeCount,
+                       totalFreezesDuration: s.totalFreezesDuration, codec: codec ? codec.mimeType : '' });
         });
         return { inbound: out };
     });
@@ -57,10 +62,47 @@ async function centrePixel(page) {
     });
 }
 
+// Longest time framesDecoded stood still, sampled every 100 ms in the page.
+async function startMonitor(page) {
+    return page.evaluate(() => {
+        const m = { start: performance.now(), lastDecoded: -1, lastChange: 0, longestGapMs: 0, samples: 0,
+                    heights: [] };
+        window.monitor = m;
+        m.timer = setInterval(async () => {
+            const stats = await window.pc.getStats();
+            const now = performance.now() - m.start;
+            stats.forEach((s) => {
+                if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+                m.samples++;
+                if (s.framesDecoded !== m.lastDecoded) {
+                    if (m.lastDecoded >= 0) m.longestGapMs = Math.max(m.longestGapMs, now - m.lastChange);
+                    m.lastDecoded = s.framesDecoded;
+                    m.lastChange = now;
+                }
+                const h = s.frameHeight || 0;
+                if (!m.heights.length || m.heights[m.heights.length - 1][1] !== h) m.heights.push([Math.round(now), h]);
+            });
+        }, 100);
+        return {};
+    });
+}
+
+async function monitorReport(page) {
+    return page.evaluate(() => {
+        const m = window.monitor;
+        if (!m) return { longestGapMs: -1, samples: 0, heights: [] };
+        const now = performance.now() - m.start;
+        const open = m.lastDecoded >= 0 ? now - m.lastChange : 0;   /* a freeze still going on */
+        return { longestGapMs: Math.round(Math.max(m.longestGapMs, open)), samples: m.samples, heights: m.heights };
+    });
+}
+
 const a = process.argv.slice(2);
 if (a[0] !== '--url' || !a[1]) fail(new Error('usage: node view.mjs --url URL'));
 runPage(a[1], [], view, { url: a[1] }, {
     stats: inboundStats,
     pixel: centrePixel,
+    monitor: startMonitor,
+    monitor_report: monitorReport,
     screenshot: async (page, path) => { await page.locator('#v').screenshot({ path }); return { path }; },
 }).catch(fail);
