@@ -18,7 +18,7 @@ import traceback
 
 import lib
 import serve
-from lib import RED, grab_frame, layout_tiles, tile_centre, assert_colour, decode_audio, goertzel_db
+from lib import RED, BLUE, grab_frame, layout_tiles, tile_centre, assert_colour, decode_audio, goertzel_db
 
 WEBRTC_DIR = os.path.join(lib.HERE, "webrtc")
 CHROMIUM = "/usr/bin/chromium"
@@ -479,6 +479,91 @@ def test_whep_view(ctx):
     in_netns(ctx, body)
 
 
+def viewer_stats(view, pred, timeout):
+    """Polls the viewer's inbound-rtp stats ({kind: stats}) until pred(stats) or timeout;
+    returns the last ones."""
+    deadline, stats = time.monotonic() + timeout, {}
+    while time.monotonic() < deadline:
+        view.command("stats")
+        stats = {s["kind"]: s for s in view.wait_event("stats", 10)["inbound"]}
+        if pred(stats):
+            break
+        time.sleep(0.5)
+    return stats
+
+
+def test_webrtc_mixed_room(ctx):
+    """The ffmpeg command line (RTP, flat blue + 1040 Hz) and Chromium (WHIP, flat red
+    camera + 440 Hz) in one grid room; a second Chromium views it over WHEP (low):
+    its decoded frames are 320x180, audio with energy arrives, and sampling the
+    video shows blue at slot 0's centre and red at slot 1's (screenshot saved), and
+    both tones are heard in its audio (WebAudio analyser in the page)."""
+    def body():
+        srv = serve.Server(ctx)
+        pub, view, sender = None, None, None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            base = serve.free_port_block(8)
+            rp = srv.ok("POST", "/rooms/r1/participants", {"name": "Bleu", "sdp": serve.sender_offer(base, base + 2)})
+            v, a, _ = serve.answer_ports(rp["sdp"])
+            sender = serve.start_sender(ctx, "blue", BLUE, 1040, 60, v, a, base + 4)
+            pub = Publisher(ctx, srv, "r1", "Navigateur")
+            check_answer(pub.wait_event("answer", 40))
+            wait_state(srv, lambda ps: len(ps) == 2 and all(p["video_frames"] > 10 for p in ps), 15,
+                       "both participants' video decoded (ffmpeg RTP and Chromium WHIP)")
+            view = Viewer(ctx, srv, "r1", "low")
+            ans = view.wait_event("answer", 40)
+            if ans.get("status") != 201:
+                raise AssertionError("WHEP POST: %s %s" % (ans.get("status"), ans.get("body")))
+            stats = viewer_stats(view, lambda st: (st.get("video", {}).get("framesDecoded") or 0) > 30 and
+                                 (st.get("audio", {}).get("packetsReceived") or 0) > 50, 25)
+            with open(ctx.path("viewer_stats.json"), "w") as fh:
+                json.dump(stats, fh, indent=1)
+            vs, au = stats.get("video", {}), stats.get("audio", {})
+            if (vs.get("framesDecoded") or 0) <= 30:
+                raise AssertionError("the viewer decoded too few frames within 25 s: %s" % stats)
+            if (vs.get("frameWidth"), vs.get("frameHeight")) != (320, 180):
+                raise AssertionError("the viewer's frames are %sx%s, expected 320x180 (profile low)"
+                                     % (vs.get("frameWidth"), vs.get("frameHeight")))
+            if (au.get("packetsReceived") or 0) <= 50:
+                raise AssertionError("the viewer received too little audio: %s" % au)
+            view.command("tones 440,1040,300,700")
+            db = {int(k): v for k, v in view.wait_event("tones", 15)["db"].items()}
+            with open(ctx.path("viewer_tones.json"), "w") as fh:
+                json.dump(db, fh, indent=1)
+            for freq, who in ((440, "the browser publisher"), (1040, "the ffmpeg participant")):
+                if not db.get(freq, -999) > max(db.get(300, -999), db.get(700, -999)) + 20:
+                    raise AssertionError("%s's %d Hz is not in the viewer's audio (dB per Hz: %s)" % (who, freq, db))
+            tiles = layout_tiles("grid", 2, 1, 1)[:2]
+            pts = ";".join("%.4f,%.4f" % tile_centre(t) for t in tiles)
+            want = ((BLUE, "slot 0: the ffmpeg RTP participant, blue"),
+                    (RED, "slot 1: the Chromium WHIP publisher, red"))
+            deadline, px = time.monotonic() + 10, None
+            while time.monotonic() < deadline:       # the browser's first frames may still be settling
+                view.command("pixel " + pts)
+                px = view.wait_event("pixel", 10)
+                if all(lib.colour_dist(tuple(got), w[0]) <= 45 for got, w in zip(px["points"], want)):
+                    break
+                time.sleep(0.5)
+            view.command("screenshot " + ctx.path("mixed_room.png"))
+            view.wait_event("screenshot", 10)
+            for got, (colour, what) in zip(px["points"], want):
+                if lib.colour_dist(tuple(got), colour) > 45:
+                    raise AssertionError("the WHEP viewer shows %s at %s, expected %s (%s); samples %s"
+                                         % (lib.hexc(tuple(got)), what, lib.hexc(colour), pts, px))
+            if srv.proc.poll() is not None:
+                raise AssertionError("tessera serve died")
+        finally:
+            for page in (view, pub):
+                if page:
+                    page.close()
+            if sender and sender.poll() is None:
+                sender.kill()
+                sender.wait()
+            srv.stop()
+    in_netns(ctx, body)
+
+
 def view_offer(fingerprint=True, ice=True):
     """A browser-like WHEP offer: recvonly Opus + H.264 (42e01f, mode 1), bundled."""
     fp = "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\n" if fingerprint else ""
@@ -667,6 +752,7 @@ TESTS = [
     ("whip_silent_peer", test_whip_silent_peer),
     ("whep_errors", test_whep_errors),
     ("whep_view", test_whep_view),
+    ("webrtc_mixed_room", test_webrtc_mixed_room),
     ("room_page_http", test_room_page_http),
     ("room_page_browser", test_room_page_browser),
 ]
