@@ -236,6 +236,11 @@ int webrtc_peer_local_candidates(struct webrtc_peer *p, struct ice_candidate *ou
     return ice_peer_local_candidates(p->ice, out, max);
 }
 
+struct ice_peer *webrtc_peer_ice(struct webrtc_peer *p)
+{
+    return p->ice;
+}
+
 int webrtc_peer_start(struct webrtc_peer *p, webrtc_event_fn on_event, void *opaque, webrtc_free_fn free_opaque)
 {
     int ret;

@@ -342,12 +342,97 @@ def test_whip_errors(ctx):
             if code != want or cause.lower() not in err.lower():
                 raise AssertionError("POST %s (%s) -> %d %r, expected %d naming %r" % (path, ctype, code, err,
                                                                                      want, cause))
-        code, _, _ = srv.call("PATCH", "/whip/r1/1", raw="a=candidate:1 1 udp 1 127.0.0.1 9 typ host",
-                              content_type="application/trickle-ice-sdpfrag")
-        if code != 405:
-            raise AssertionError("PATCH (trickle) -> %d, expected 405" % code)
         if participants(srv):
             raise AssertionError("a refused offer left a participant: %s" % participants(srv))
+    finally:
+        srv.stop()
+
+
+SDPFRAG = "application/trickle-ice-sdpfrag"
+
+
+def sdp_value(sdp, attr):
+    """The first a=ATTR: value of an SDP or sdpfrag."""
+    for line in sdp.splitlines():
+        if line.startswith("a=%s:" % attr):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def check_patch_routes(srv, location, sdp, etag, what):
+    """RFC 9725 PATCH on one session (no browser: nothing connects): errors, a trickle
+    (204), an ICE restart (200, our new credentials as an sdpfrag, a new ETag that
+    the old one no longer matches)."""
+    ufrag = sdp_value(sdp, "ice-ufrag")
+    if etag != '"%s"' % ufrag:
+        raise AssertionError("%s: ETag %r, expected our ICE ufrag %r quoted" % (what, etag, ufrag))
+    trickle = ("a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+               "a=mid:0\r\na=candidate:1 1 udp 2122260223 127.0.0.1 9 typ host generation 0\r\n"
+               "a=end-of-candidates\r\n")
+    room, sid = location.split("/")[2:4]
+    cases = ((location.replace("/" + sid, "/999"), trickle, SDPFRAG, None, 404, "no "),
+             (location.replace("/%s/" % room, "/nosuchroom/"), trickle, SDPFRAG, None, 404, "nosuchroom"),
+             (location, trickle, "application/sdp", None, 415, SDPFRAG),
+             (location, trickle, SDPFRAG, '"wrong"', 412, "entity-tag"),
+             (location, "hello\r\n", SDPFRAG, etag, 400, "sdpfrag line 1"),
+             (location, "a=ice-options:trickle\r\n", SDPFRAG, etag, 400, "no a=ice-ufrag"),
+             (location, "a=ice-ufrag:new1\r\n", SDPFRAG, "*", 400, "ice-pwd"))
+    for path, body, ctype, match, want, cause in cases:
+        code, reply, _ = srv.call("PATCH", path, raw=body, content_type=ctype,
+                                  headers={"If-Match": match} if match else None)
+        err = reply.get("error", "") if isinstance(reply, dict) else str(reply)
+        if code != want or cause.lower() not in err.lower():
+            raise AssertionError("%s: PATCH %s (%s, If-Match %s) -> %d %r, expected %d naming %r"
+                                 % (what, path, ctype, match, code, err, want, cause))
+    code, reply, _ = srv.call("PATCH", location, raw=trickle, content_type=SDPFRAG, headers={"If-Match": etag})
+    if code != 204 or reply:
+        raise AssertionError("%s: trickle PATCH -> %d %r, expected 204 without a body" % (what, code, reply))
+    restart = trickle.replace("abcd", "efgh").replace("abcdefghijklmnopqrstuvwx", "ijklmnopqrstuvwxyz012345")
+    code, reply, headers = srv.call("PATCH", location, raw=restart, content_type=SDPFRAG, headers={"If-Match": "*"})
+    if code != 200 or not headers.get("Content-Type", "").startswith(SDPFRAG):
+        raise AssertionError("%s: ICE restart PATCH -> %d %s %r" % (what, code, headers.get("Content-Type"), reply))
+    new_ufrag, new_pwd = sdp_value(reply, "ice-ufrag"), sdp_value(reply, "ice-pwd")
+    for want in ("m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n", "a=mid:0\r\n", "a=candidate:", " 127.0.0.1 ",
+                 "a=end-of-candidates\r\n"):
+        if want not in reply:
+            raise AssertionError("%s: the ICE restart answer lacks %r:\n%s" % (what, want, reply))
+    if not new_ufrag or new_ufrag == ufrag or not new_pwd or new_pwd == sdp_value(sdp, "ice-pwd"):
+        raise AssertionError("%s: ICE restart kept or lacks our credentials (%s/%s):\n%s"
+                             % (what, ufrag, new_ufrag, reply))
+    if headers.get("ETag") != '"%s"' % new_ufrag:
+        raise AssertionError("%s: ICE restart ETag %r, expected %r" % (what, headers.get("ETag"), new_ufrag))
+    code, reply, _ = srv.call("PATCH", location, raw=restart, content_type=SDPFRAG, headers={"If-Match": etag})
+    if code != 412:
+        raise AssertionError("%s: PATCH with the ETag of before the restart -> %d, expected 412" % (what, code))
+    code, reply, _ = srv.call("PATCH", location, raw=restart, content_type=SDPFRAG,
+                              headers={"If-Match": headers["ETag"]})
+    if code != 204:
+        raise AssertionError("%s: trickle PATCH after the restart -> %d %r" % (what, code, reply))
+
+
+def test_whip_patch_http(ctx):
+    """PATCH (RFC 9725 §4.3) on a WHIP and a WHEP session without a browser: 404
+    unknown session or room, 415 not an sdpfrag, 412 wrong If-Match, 400 bad sdpfrag,
+    204 trickle, 200 ICE restart with new credentials and ETag; the server logs the
+    trickled candidates and the restarts and stays up."""
+    srv = serve.Server(ctx)
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        code, reply, headers = srv.call("POST", "/whip/r1?name=P", raw=bad_offer("VP8/90000"),
+                                        content_type="application/sdp")
+        if code != 201:
+            raise AssertionError("WHIP POST -> %d %s" % (code, reply))
+        check_patch_routes(srv, headers["Location"], reply, headers.get("ETag"), "WHIP")
+        code, reply, headers = srv.call("POST", "/whep/r1", raw=view_offer(), content_type="application/sdp")
+        if code != 201:
+            raise AssertionError("WHEP POST -> %d %s" % (code, reply))
+        check_patch_routes(srv, headers["Location"], reply, headers.get("ETag"), "WHEP")
+        log = srv.read_log()
+        if log.count("1 trickled ICE candidate, end of candidates") != 4 or log.count("ICE restart (peer ufrag efgh)") != 2:
+            raise AssertionError("the log lacks the trickle/restart lines:\n%s" % lib.tail(log, 30))
+        wait_state(srv, lambda ps: len(ps) == 1, 3, "the WHIP participant still there after its PATCHes")
+        if srv.proc.poll() is not None:
+            raise AssertionError("tessera serve died")
     finally:
         srv.stop()
 
@@ -747,6 +832,7 @@ def test_room_page_browser(ctx):
 TESTS = [
     ("whip_errors", test_whip_errors),
     ("whip_churn", test_whip_churn),
+    ("whip_patch_http", test_whip_patch_http),
     ("whip_publish", test_whip_publish),
     ("whip_wrong_fingerprint", test_whip_wrong_fingerprint),
     ("whip_silent_peer", test_whip_silent_peer),
