@@ -162,11 +162,12 @@ class Page:
 class Publisher(Page):
     """publish.mjs: a Chromium page publishing its fake camera and microphone over WHIP."""
 
-    def __init__(self, ctx, srv, room, name, mutate_fingerprint=False):
+    def __init__(self, ctx, srv, room, name, mutate_fingerprint=False, trickle=False):
         cam, mic = fake_media(ctx)
         Page.__init__(self, ctx, "publish.mjs",
                       ["--url", "http://127.0.0.1:%d/whip/%s?name=%s" % (srv.http_port, room, name),
-                       "--video", cam, "--audio", mic] + (["--mutate-fingerprint"] if mutate_fingerprint else []),
+                       "--video", cam, "--audio", mic] + (["--mutate-fingerprint"] if mutate_fingerprint else []) +
+                      (["--trickle"] if trickle else []),
                       "publish_%s.log" % name)
 
 
@@ -435,6 +436,92 @@ def test_whip_patch_http(ctx):
             raise AssertionError("tessera serve died")
     finally:
         srv.stop()
+
+
+def test_whip_trickle(ctx):
+    """Chromium POSTs its offer without candidates, applies our answer without ours
+    (so it cannot start the checks: only tessera can, towards candidates it was
+    trickled) and PATCHes each candidate as it comes, with the POST's ETag, then
+    end-of-candidates: every PATCH gets 204, the session connects and the room
+    decodes the browser's video and audio."""
+    def body():
+        srv = serve.Server(ctx)
+        pub = None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            pub = Publisher(ctx, srv, "r1", "Goutte", trickle=True)
+            ans = pub.wait_event("answer", 40)
+            check_answer(ans)
+            if "a=candidate:" in ans["offer"] or not ans.get("etag"):
+                raise AssertionError("the trickle offer has candidates, or the 201 no ETag: %s" % ans)
+            patches = []
+            while not any(p["end"] for p in patches):
+                patches.append(pub.wait_event("patch", 15))
+            if any(p["status"] != 204 for p in patches) or not sum(p["candidates"] for p in patches):
+                raise AssertionError("the trickle PATCHes: %s (expected 204s carrying candidates)" % patches)
+            wait_state(srv, lambda ps: len(ps) == 1 and ps[0]["video_frames"] > 30 and ps[0]["audio_frames"] > 50,
+                       15, "the trickled browser's video (> 30 frames) and audio (> 50 frames) decoded")
+            wait_log(srv, "trickled ICE candidate", 1)
+            wait_log(srv, "end of candidates", 1)
+        finally:
+            if pub:
+                pub.close()
+            srv.stop()
+    in_netns(ctx, body)
+
+
+def test_whip_ice_restart(ctx):
+    """A connected Chromium publisher restarts ICE (pc.restartIce()): its new
+    credentials and candidates PATCHed with If-Match: *, our 200 sdpfrag (new ufrag,
+    password, candidates) applied; the new ETag is our new ufrag, the browser's ICE
+    transport runs on its new credentials and stays connected, and the room keeps
+    decoding its video."""
+    def body():
+        srv = serve.Server(ctx)
+        pub = None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            pub = Publisher(ctx, srv, "r1", "Phenix")
+            check_answer(pub.wait_event("answer", 40))
+            wait_state(srv, lambda ps: len(ps) == 1 and ps[0]["video_frames"] > 30, 15, "the browser's video decoded")
+            pub.command("stats")
+            before = pub.wait_event("stats", 10)["transport"]
+            pub.command("restart")
+            res = pub.wait_event("restart", 20)
+            with open(ctx.path("restart.json"), "w") as fh:
+                json.dump({"before": before, "restart": res}, fh, indent=1)
+            if res["status"] != 200 or res["newUfrag"] == res["oldUfrag"]:
+                raise AssertionError("ICE restart PATCH: %s" % res)
+            ufrag = sdp_value(res["answer"], "ice-ufrag")
+            if res.get("etag") != '"%s"' % ufrag or "a=candidate:" not in res["answer"]:
+                raise AssertionError("the restart answer/ETag: %s" % res)
+            wait_log(srv, "ICE restart (peer ufrag %s)" % res["newUfrag"], 2)
+            frames0 = participants(srv)[0]["video_frames"]
+            deadline, after = time.monotonic() + 15, None
+            while time.monotonic() < deadline:
+                pub.command("stats")
+                after = pub.wait_event("stats", 10)["transport"]
+                pair = after.get("pair") or {}
+                if after.get("iceLocalUsernameFragment") == res["newUfrag"] and after.get("iceState") == "connected" \
+                        and pair.get("state") == "succeeded" and (pair.get("responsesReceived") or 0) > 0 \
+                        and pair.get("id") != (before.get("pair") or {}).get("id"):
+                    break
+                time.sleep(0.5)
+            with open(ctx.path("restart.json"), "w") as fh:
+                json.dump({"before": before, "restart": res, "after": after}, fh, indent=1)
+            pair = after.get("pair") or {}
+            if after.get("iceLocalUsernameFragment") != res["newUfrag"] or after.get("iceState") != "connected" or \
+                    pair.get("state") != "succeeded" or pair.get("id") == (before.get("pair") or {}).get("id"):
+                raise AssertionError("the browser's ICE after the restart: %s (before: %s)" % (after, before))
+            time.sleep(3)
+            frames = participants(srv)[0]["video_frames"]
+            if frames - frames0 < 20:
+                raise AssertionError("%d video frames decoded in the 3 s after the restart" % (frames - frames0))
+        finally:
+            if pub:
+                pub.close()
+            srv.stop()
+    in_netns(ctx, body)
 
 
 def test_whip_churn(ctx):
@@ -833,6 +920,8 @@ TESTS = [
     ("whip_errors", test_whip_errors),
     ("whip_churn", test_whip_churn),
     ("whip_patch_http", test_whip_patch_http),
+    ("whip_trickle", test_whip_trickle),
+    ("whip_ice_restart", test_whip_ice_restart),
     ("whip_publish", test_whip_publish),
     ("whip_wrong_fingerprint", test_whip_wrong_fingerprint),
     ("whip_silent_peer", test_whip_silent_peer),
