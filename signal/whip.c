@@ -47,8 +47,15 @@ int whip_start(struct server *s)
             return AVERROR(EINVAL);
         }
     }
-    ret = dtls_cert_generate(&s->dtls_cert);
-    if (ret < 0) {
+    if (s->cfg.dtls_cert[0]) {
+        char err[1536] = "";
+        ret = dtls_cert_load(&s->dtls_cert, s->cfg.dtls_cert, s->cfg.dtls_key, err, sizeof(err));
+        if (ret < 0) {
+            log_error("config: %s", err[0] ? err : av_err2str(ret));
+            return ret;
+        }
+        log_info("WebRTC: DTLS certificate %s (sha-256 %s)", s->cfg.dtls_cert, dtls_cert_fingerprint(s->dtls_cert));
+    } else if ((ret = dtls_cert_generate(&s->dtls_cert)) < 0) {
         log_error("WebRTC: cannot generate the DTLS certificate: %s", av_err2str(ret));
         return ret;
     }

@@ -524,6 +524,57 @@ def test_whip_ice_restart(ctx):
     in_netns(ctx, body)
 
 
+def make_cert(ctx, name):
+    """An ECDSA P-256 self-signed certificate and its key made by the openssl CLI;
+    returns (cert path, key path, its SHA-256 fingerprint "AB:CD:...")."""
+    cert, key = ctx.path(name + ".pem"), ctx.path(name + ".key")
+    res = lib.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                   "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=tessera-test-" + name])
+    if res.rc != 0:
+        raise AssertionError("openssl req failed: %s" % res.stderr[-400:])
+    res = lib.run(["openssl", "x509", "-in", cert, "-noout", "-fingerprint", "-sha256"])
+    if res.rc != 0 or "=" not in res.stdout:
+        raise AssertionError("openssl x509 -fingerprint failed: %s" % (res.stderr or res.stdout))
+    return cert, key, res.stdout.strip().split("=", 1)[1].upper()
+
+
+def test_dtls_cert_config(ctx):
+    """dtls_cert/dtls_key in the config: the WHIP and WHEP answers carry the
+    fingerprint openssl computes for that certificate; a missing file, a file that
+    is not PEM, a key of another certificate, or one setting without the other: a
+    clear error at start-up and a non-zero exit."""
+    cert, key, fp = make_cert(ctx, "a")
+    _, other_key, _ = make_cert(ctx, "b")
+    srv = serve.Server(ctx, extra={"dtls_cert": cert, "dtls_key": key})
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        for path, offer in (("/whip/r1", bad_offer("VP8/90000")), ("/whep/r1", view_offer())):
+            code, reply, _ = srv.call("POST", path, raw=offer, content_type="application/sdp")
+            got = sdp_value(reply, "fingerprint") if code == 201 else None
+            if got != "sha-256 " + fp:
+                raise AssertionError("%s: a=fingerprint:%s, expected sha-256 %s (openssl x509 -fingerprint)"
+                                     % (path, got, fp))
+    finally:
+        srv.stop()
+    not_pem = ctx.path("not.pem")
+    with open(not_pem, "w") as fh:
+        fh.write("hello\n")
+    for extra, cause in (({"dtls_cert": ctx.path("nope.pem"), "dtls_key": key}, "cannot open it"),
+                         ({"dtls_cert": cert, "dtls_key": ctx.path("nope.key")}, "cannot open it"),
+                         ({"dtls_cert": not_pem, "dtls_key": key}, "not a PEM certificate"),
+                         ({"dtls_cert": cert, "dtls_key": not_pem}, "not an unencrypted PEM private key"),
+                         ({"dtls_cert": cert, "dtls_key": other_key}, "is not the private key of"),
+                         ({"dtls_cert": cert}, "go together")):
+        cfg = ctx.path("bad.json")
+        with open(cfg, "w") as fh:
+            json.dump(dict({"http_port": serve.free_port_block(1)}, **extra), fh)
+        res = lib.run([lib.tessera_bin(), "serve", "--config", cfg], timeout=20)
+        lib.check_not_crashed(res, "tessera serve")
+        if res.rc == 0 or cause not in res.stderr + res.stdout:
+            raise AssertionError("serve with %s: exit %d, expected non-zero and an error naming %r:\n%s"
+                                 % (extra, res.rc, cause, lib.tail(res.stderr + res.stdout)))
+
+
 def test_whip_churn(ctx):
     """50 WHIP sessions whose peer never connects (no browser: offers with no
     candidate): 20 left by DELETE, 10 with their room deleted, 20 removed by the
@@ -669,9 +720,12 @@ def test_webrtc_mixed_room(ctx):
     camera + 440 Hz) in one grid room; a second Chromium views it over WHEP (low):
     its decoded frames are 320x180, audio with energy arrives, and sampling the
     video shows blue at slot 0's centre and red at slot 1's (screenshot saved), and
-    both tones are heard in its audio (WebAudio analyser in the page)."""
+    both tones are heard in its audio (WebAudio analyser in the page). The server
+    uses a certificate from its config (dtls_cert, dtls_key made by openssl): both
+    browsers' DTLS handshakes run with it."""
     def body():
-        srv = serve.Server(ctx)
+        cert, key, fp = make_cert(ctx, "server")
+        srv = serve.Server(ctx, extra={"dtls_cert": cert, "dtls_key": key})
         pub, view, sender = None, None, None
         try:
             srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
@@ -680,7 +734,10 @@ def test_webrtc_mixed_room(ctx):
             v, a, _ = serve.answer_ports(rp["sdp"])
             sender = serve.start_sender(ctx, "blue", BLUE, 1040, 60, v, a, base + 4)
             pub = Publisher(ctx, srv, "r1", "Navigateur")
-            check_answer(pub.wait_event("answer", 40))
+            ans = pub.wait_event("answer", 40)
+            check_answer(ans)
+            if sdp_value(ans["answer"], "fingerprint") != "sha-256 " + fp:
+                raise AssertionError("the answer's a=fingerprint is not the configured certificate's %s" % fp)
             wait_state(srv, lambda ps: len(ps) == 2 and all(p["video_frames"] > 10 for p in ps), 15,
                        "both participants' video decoded (ffmpeg RTP and Chromium WHIP)")
             view = Viewer(ctx, srv, "r1", "low")
@@ -922,6 +979,7 @@ TESTS = [
     ("whip_patch_http", test_whip_patch_http),
     ("whip_trickle", test_whip_trickle),
     ("whip_ice_restart", test_whip_ice_restart),
+    ("dtls_cert_config", test_dtls_cert_config),
     ("whip_publish", test_whip_publish),
     ("whip_wrong_fingerprint", test_whip_wrong_fingerprint),
     ("whip_silent_peer", test_whip_silent_peer),
