@@ -82,7 +82,8 @@ static int test_malformed(void)
     ok = ok && expect_error("m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:a\r\n"
                             "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=ice-ufrag:b\r\n", "two different a=ice-ufrag");
     ok = ok && expect_error("a=ice-pwd:abcdefghijklmnopqrstuvwx\r\n", "a=ice-pwd without a=ice-ufrag");
-    memset(big, 'a', sizeof(big));
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
     ok = ok && expect_error(big, "larger than");
     TEST_CHECK(ok);
     return 0;
