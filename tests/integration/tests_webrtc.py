@@ -615,6 +615,50 @@ def test_whip_churn(ctx):
         srv.stop()
 
 
+def test_whip_browser_churn(ctx):
+    """One Chromium page opens 20 WHIP sessions (real RTCPeerConnections, audio only)
+    that all connect and send; then the browser is killed (no DELETE, no DTLS
+    close_notify): all 20 participants go after the 4 s consent/silence timeout (not
+    before 2 s), each with its log line, and the server exits cleanly (under ASan: no
+    leak, no use after free)."""
+    count = 20
+
+    def body():
+        srv = serve.Server(ctx, extra={"ice_timeout_s": 4})
+        page = None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            _, mic = fake_media(ctx)
+            page = Page(ctx, "churn.mjs", ["--url", "http://127.0.0.1:%d/whip/r1" % srv.http_port, "--audio", mic,
+                                           "--count", str(count)], "churn.log")
+            statuses = page.wait_event("answer", 90)["statuses"]
+            if statuses != [201] * count:
+                raise AssertionError("the %d WHIP POSTs: %s" % (count, statuses))
+            wait_state(srv, lambda ps: len(ps) == count and all(p["audio_frames"] > 20 for p in ps), 30,
+                       "%d browser sessions connected and decoding audio" % count)
+            page.command("crash")
+            page.wait_event("crashed", 10)
+            t0 = time.monotonic()
+            time.sleep(1.5)
+            if len(participants(srv)) != count:
+                raise AssertionError("participants left 1.5 s after the browser died, before the 4 s timeout: %d of %d"
+                                     % (count - len(participants(srv)), count))
+            wait_state(srv, lambda ps: not ps, 12, "every session of the killed browser removed")
+            gone = time.monotonic() - t0
+            lines = srv.read_log().count("nothing received for 4 s")
+            if lines != count:
+                raise AssertionError("%d 'nothing received for 4 s' log lines, expected %d" % (lines, count))
+            if srv.proc.poll() is not None:
+                raise AssertionError("tessera serve died")
+            with open(ctx.path("churn.json"), "w") as fh:
+                json.dump({"sessions": count, "all_removed_after_s": gone}, fh)
+        finally:
+            if page:
+                page.close()
+            srv.stop()
+    in_netns(ctx, body)
+
+
 def profile_sinks(srv, name, room="r1"):
     """The sinks of the room's running profile `name` (from the room thread's state)."""
     for p in srv.ok("GET", "/rooms/" + room)["state"].get("profiles", []):
@@ -976,6 +1020,7 @@ def test_room_page_browser(ctx):
 TESTS = [
     ("whip_errors", test_whip_errors),
     ("whip_churn", test_whip_churn),
+    ("whip_browser_churn", test_whip_browser_churn),
     ("whip_patch_http", test_whip_patch_http),
     ("whip_trickle", test_whip_trickle),
     ("whip_ice_restart", test_whip_ice_restart),
