@@ -615,12 +615,26 @@ def test_whip_churn(ctx):
         srv.stop()
 
 
+def churn_open(ctx, srv, count, tag):
+    """A churn.mjs page with count WHIP sessions, all connected and sending."""
+    _, mic = fake_media(ctx)
+    page = Page(ctx, "churn.mjs", ["--url", "http://127.0.0.1:%d/whip/r1" % srv.http_port, "--audio", mic,
+                                   "--count", str(count)], "churn_%s.log" % tag)
+    statuses = page.wait_event("answer", 90)["statuses"]
+    if statuses != [201] * count:
+        raise AssertionError("%s: the %d WHIP POSTs: %s" % (tag, count, statuses))
+    wait_state(srv, lambda ps: len(ps) == count and all(p["audio_frames"] > 20 for p in ps), 30,
+               "%s: %d browser sessions connected and decoding audio" % (tag, count))
+    return page
+
+
 def test_whip_browser_churn(ctx):
     """One Chromium page opens 20 WHIP sessions (real RTCPeerConnections, audio only)
-    that all connect and send; then the browser is killed (no DELETE, no DTLS
-    close_notify): all 20 participants go after the 4 s consent/silence timeout (not
-    before 2 s), each with its log line, and the server exits cleanly (under ASan: no
-    leak, no use after free)."""
+    that all connect and send; the page is closed without any DELETE: all 20 leave
+    (Chromium sends no DTLS close_notify then: at the 4 s timeout). Then 20 more, and the browser is killed
+    (no DELETE, no DTLS close_notify): none leaves before 1.5 s, all 20 after the 4 s
+    consent/silence timeout, each with its log line. The server exits cleanly (under
+    ASan: no leak, no use after free)."""
     count = 20
 
     def body():
@@ -628,14 +642,18 @@ def test_whip_browser_churn(ctx):
         page = None
         try:
             srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
-            _, mic = fake_media(ctx)
-            page = Page(ctx, "churn.mjs", ["--url", "http://127.0.0.1:%d/whip/r1" % srv.http_port, "--audio", mic,
-                                           "--count", str(count)], "churn.log")
-            statuses = page.wait_event("answer", 90)["statuses"]
-            if statuses != [201] * count:
-                raise AssertionError("the %d WHIP POSTs: %s" % (count, statuses))
-            wait_state(srv, lambda ps: len(ps) == count and all(p["audio_frames"] > 20 for p in ps), 30,
-                       "%d browser sessions connected and decoding audio" % count)
+            page = churn_open(ctx, srv, count, "closepage")
+            page.command("closepage")
+            page.wait_event("pageclosed", 15)
+            t0 = time.monotonic()
+            wait_state(srv, lambda ps: not ps, 12, "every session of the closed page removed")
+            closed_after = time.monotonic() - t0
+            left = srv.read_log().count(" left (participant ")
+            if left != count:
+                raise AssertionError("%d 'left' log lines after the page closed, expected %d" % (left, count))
+            silent = srv.read_log().count("nothing received for 4 s")
+            page.close()
+            page = churn_open(ctx, srv, count, "crash")
             page.command("crash")
             page.wait_event("crashed", 10)
             t0 = time.monotonic()
@@ -645,19 +663,20 @@ def test_whip_browser_churn(ctx):
                                      % (count - len(participants(srv)), count))
             wait_state(srv, lambda ps: not ps, 12, "every session of the killed browser removed")
             gone = time.monotonic() - t0
-            lines = srv.read_log().count("nothing received for 4 s")
+            lines = srv.read_log().count("nothing received for 4 s") - silent
             if lines != count:
-                raise AssertionError("%d 'nothing received for 4 s' log lines, expected %d" % (lines, count))
+                raise AssertionError("%d 'nothing received for 4 s' log lines after the kill, expected %d"
+                                     % (lines, count))
             if srv.proc.poll() is not None:
                 raise AssertionError("tessera serve died")
             with open(ctx.path("churn.json"), "w") as fh:
-                json.dump({"sessions": count, "all_removed_after_s": gone}, fh)
+                json.dump({"sessions": count, "closed_page_all_removed_after_s": closed_after,
+                           "killed_browser_all_removed_after_s": gone}, fh)
         finally:
             if page:
                 page.close()
             srv.stop()
     in_netns(ctx, body)
-
 
 def profile_sinks(srv, name, room="r1"):
     """The sinks of the room's running profile `name` (from the room thread's state)."""

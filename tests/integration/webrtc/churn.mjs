@@ -3,6 +3,7 @@
 // (audio only: N video encoders would not fit on the test machine) to POST /whip/ROOM.
 // Reports {"event": "answer", "statuses": [...]} on stdout; stdin commands:
 //   crash -> exits at once: Chromium is killed without a goodbye (no DELETE, no DTLS close_notify)
+//   closepage -> the page is closed (no DELETE; Chromium tears its connections down), then exits
 //   close -> closes every connection, then exits
 // Usage: node churn.mjs --url URL --audio mic.wav --count N
 import { fail, report, runPage } from './page.mjs';
@@ -31,4 +32,10 @@ async function publishMany({ url, count }) {
 
 runPage(opt.url, [`--use-file-for-fake-audio-capture=${opt.audio}`], publishMany, { url: opt.url, count: opt.count }, {
     crash: async () => { report({ event: 'crashed' }); process.exit(0); },
+    closepage: async (page) => {
+        await page.close();
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        report({ event: 'pageclosed' });
+        process.exit(0);
+    },
 }).catch(fail);
