@@ -25,7 +25,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps demo test unit integration asan bench bench-live fuzz clean
+.PHONY: all deps demo test unit integration asan bench bench-live bench-webrtc fuzz clean
 
 all: $(BUILD)/tessera
 
@@ -84,6 +84,12 @@ bench-live: deps
 	$(MAKE) all
 	python3 bench/latency.py $(BUILD)/tessera
 	python3 bench/fanout.py $(BUILD)/tessera
+
+# WebRTC with headless Chromium (as root: a network namespace): WHIP publish to first
+# frame in a WHEP viewer, and tessera's cost per WHEP viewer.
+bench-webrtc: deps
+	$(MAKE) all
+	python3 bench/webrtc.py $(BUILD)/tessera
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) for every parser of untrusted bytes;
 # FUZZ_SECONDS per target (CI runs a short pass).

@@ -1,12 +1,14 @@
 /* DTLS-SRTP over OpenSSL with a memory BIO in and a callback BIO out: the
  * self-signed certificate, the handshake, the fingerprint check, the key export. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -156,22 +158,89 @@ static int dtls_cert_make_ctx(struct dtls_cert *c)
     return 0;
 }
 
+static int dtls_cert_make_fingerprint(struct dtls_cert *c)
+{
+    uint8_t digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    if (!X509_digest(c->x509, EVP_sha256(), digest, &len))
+        return AVERROR_EXTERNAL;
+    dtls_format_fingerprint(digest, len, c->fingerprint, sizeof(c->fingerprint));
+    return 0;
+}
+
 int dtls_cert_generate(struct dtls_cert **out)
 {
     struct dtls_cert *c = av_mallocz(sizeof(*c));
-    uint8_t digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
     int ret;
 
     if (!c)
         return AVERROR(ENOMEM);
-    if ((ret = dtls_cert_make_x509(c)) < 0 || (ret = dtls_cert_make_ctx(c)) < 0)
+    if ((ret = dtls_cert_make_x509(c)) < 0 || (ret = dtls_cert_make_ctx(c)) < 0 ||
+        (ret = dtls_cert_make_fingerprint(c)) < 0)
         goto fail;
-    if (!X509_digest(c->x509, EVP_sha256(), digest, &len)) {
-        ret = AVERROR_EXTERNAL;
+    *out = c;
+    return 0;
+fail:
+    ERR_clear_error();
+    dtls_cert_free(&c);
+    return ret;
+}
+
+/* Reads the certificate and the key; errors name the file. */
+static int dtls_cert_read_pem(struct dtls_cert *c, const char *cert_path, const char *key_path, char *err,
+                              size_t err_size)
+{
+    BIO *in = BIO_new_file(cert_path, "r");
+
+    if (!in) {
+        snprintf(err, err_size, "dtls_cert %s: cannot open it (%s)", cert_path, strerror(errno ? errno : ENOENT));
+        return AVERROR(ENOENT);
+    }
+    c->x509 = PEM_read_bio_X509(in, NULL, NULL, NULL);
+    BIO_free(in);
+    if (!c->x509) {
+        snprintf(err, err_size, "dtls_cert %s: not a PEM certificate", cert_path);
+        return AVERROR_INVALIDDATA;
+    }
+    in = BIO_new_file(key_path, "r");
+    if (!in) {
+        snprintf(err, err_size, "dtls_key %s: cannot open it (%s)", key_path, strerror(errno ? errno : ENOENT));
+        return AVERROR(ENOENT);
+    }
+    /* An empty passphrase callback result: an encrypted key fails instead of prompting. */
+    c->key = PEM_read_bio_PrivateKey(in, NULL, NULL, (void *)"");
+    BIO_free(in);
+    if (!c->key) {
+        snprintf(err, err_size, "dtls_key %s: not an unencrypted PEM private key", key_path);
+        return AVERROR_INVALIDDATA;
+    }
+    if (X509_check_private_key(c->x509, c->key) != 1) {
+        snprintf(err, err_size, "dtls_key %s is not the private key of dtls_cert %s", key_path, cert_path);
+        return AVERROR_INVALIDDATA;
+    }
+    if (X509_cmp_current_time(X509_get0_notAfter(c->x509)) <= 0) {
+        snprintf(err, err_size, "dtls_cert %s has expired", cert_path);
+        return AVERROR_INVALIDDATA;
+    }
+    return 0;
+}
+
+int dtls_cert_load(struct dtls_cert **out, const char *cert_path, const char *key_path, char *err,
+                   size_t err_size)
+{
+    struct dtls_cert *c = av_mallocz(sizeof(*c));
+    int ret;
+
+    if (!c)
+        return AVERROR(ENOMEM);
+    errno = 0;
+    if ((ret = dtls_cert_read_pem(c, cert_path, key_path, err, err_size)) < 0)
+        goto fail;
+    if ((ret = dtls_cert_make_ctx(c)) < 0 || (ret = dtls_cert_make_fingerprint(c)) < 0) {
+        snprintf(err, err_size, "dtls_cert %s: OpenSSL cannot use it for DTLS", cert_path);
         goto fail;
     }
-    dtls_format_fingerprint(digest, len, c->fingerprint, sizeof(c->fingerprint));
     *out = c;
     return 0;
 fail:

@@ -1,5 +1,6 @@
-/* DTLS-SRTP (RFC 5764) with OpenSSL: a process-wide self-signed ECDSA P-256
- * certificate (its SHA-256 fingerprint goes into our SDP), and one DTLS 1.2
+/* DTLS-SRTP (RFC 5764) with OpenSSL: a process-wide certificate, self-signed
+ * ECDSA P-256 made at start-up or loaded from PEM files (its SHA-256 fingerprint
+ * goes into our SDP), and one DTLS 1.2
  * endpoint (a server in our answers) per WebRTC peer over memory, no socket: the
  * caller feeds received datagrams and gets each outgoing record through a
  * callback. The peer's certificate must match the fingerprint of its offer; the
@@ -27,6 +28,13 @@ struct dtls_peer;
  * and the SSL_CTX every peer shares. *out written on success only. Returns 0 or
  * a negative code. Call once at start-up. */
 int dtls_cert_generate(struct dtls_cert **out);
+/* Loads our certificate and its private key from PEM files (any key type
+ * OpenSSL signs with; an encrypted key is refused) instead of generating one.
+ * *out written on success only. Returns 0 or a negative code with a message
+ * naming the file and the cause in err (unreadable, not PEM, the key does not
+ * match the certificate, the certificate has expired). */
+int dtls_cert_load(struct dtls_cert **out, const char *cert_path, const char *key_path, char *err,
+                   size_t err_size);
 void dtls_cert_free(struct dtls_cert **p);
 
 /* "sha-256" fingerprint of our certificate, "AB:CD:..." (borrowed). */

@@ -35,6 +35,7 @@ struct ice_peer {
     ice_receive_fn on_receive;
     ice_tick_fn on_tick;
     void *opaque;
+    char remote_ufrag[256];              /* control thread only */
 };
 
 static void *ice_thread_run(void *arg)
@@ -166,14 +167,15 @@ static NiceCandidateType ice_candidate_type(const char *type)
     return NICE_CANDIDATE_TYPE_HOST;
 }
 
-/* The offer's candidates with an IP address (host names, i.e. mDNS, are left to
- * peer-reflexive discovery). */
-static void ice_set_remote_candidates(struct ice_peer *p, const struct ice_peer_config *cfg)
+/* Candidates with an IP address (host names, i.e. mDNS, are left to
+ * peer-reflexive discovery). Returns how many were given to libnice. */
+int ice_peer_add_remote_candidates(struct ice_peer *p, const struct ice_candidate *cands, int count)
 {
     GSList *list = NULL;
+    int n = 0;
 
-    for (int i = 0; i < cfg->remote_candidate_count; i++) {
-        const struct ice_candidate *rc = &cfg->remote_candidates[i];
+    for (int i = 0; i < count; i++) {
+        const struct ice_candidate *rc = &cands[i];
         NiceCandidate *c = nice_candidate_new(ice_candidate_type(rc->type));
 
         c->stream_id = p->stream;
@@ -189,8 +191,38 @@ static void ice_set_remote_candidates(struct ice_peer *p, const struct ice_peer_
         list = g_slist_append(list, c);
     }
     if (list)
-        nice_agent_set_remote_candidates(p->agent, p->stream, 1, list);
+        n = nice_agent_set_remote_candidates(p->agent, p->stream, 1, list);
     g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+    return n < 0 ? 0 : n;
+}
+
+void ice_peer_remote_gathering_done(struct ice_peer *p)
+{
+    nice_agent_peer_candidate_gathering_done(p->agent, p->stream);
+}
+
+int ice_peer_restart(struct ice_peer *p, const char *remote_ufrag, const char *remote_pwd, char *err,
+                     size_t err_size)
+{
+    if (strlen(remote_ufrag) >= sizeof(p->remote_ufrag)) {
+        snprintf(err, err_size, "a=ice-ufrag is too long");
+        return AVERROR(EINVAL);
+    }
+    if (!nice_agent_restart_stream(p->agent, p->stream)) {
+        snprintf(err, err_size, "libnice refused the ICE restart");
+        return AVERROR(EINVAL);
+    }
+    if (!nice_agent_set_remote_credentials(p->agent, p->stream, remote_ufrag, remote_pwd)) {
+        snprintf(err, err_size, "the new ICE credentials were refused");
+        return AVERROR(EINVAL);
+    }
+    snprintf(p->remote_ufrag, sizeof(p->remote_ufrag), "%s", remote_ufrag);
+    return 0;
+}
+
+const char *ice_peer_remote_ufrag(const struct ice_peer *p)
+{
+    return p->remote_ufrag;
 }
 
 static int ice_add_local_addresses(struct ice_peer *p, const struct ice_peer_config *cfg, char *err,
@@ -248,7 +280,8 @@ int ice_peer_alloc(struct ice_peer **out, struct ice_thread *t, const struct ice
         ret = AVERROR(EINVAL);
         goto fail;
     }
-    ice_set_remote_candidates(p, cfg);
+    snprintf(p->remote_ufrag, sizeof(p->remote_ufrag), "%s", cfg->remote_ufrag);
+    ice_peer_add_remote_candidates(p, cfg->remote_candidates, cfg->remote_candidate_count);
     *out = p;
     return 0;
 fail:

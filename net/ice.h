@@ -7,7 +7,9 @@
  * Threads: one ICE thread runs a GMainContext for every agent (libnice's sockets
  * and timers, each peer's receive callback and tick). ice_peer_alloc and the
  * getters run on any thread before ice_peer_start; ice_peer_send on any thread
- * (the media thread); ice_peer_state and ice_peer_free on the ICE thread. */
+ * (the media thread); ice_peer_state and ice_peer_free on the ICE thread; the
+ * trickle and restart functions on the control thread that allocated the peer
+ * (libnice locks the agent). */
 #ifndef TESSERA_ICE_H
 #define TESSERA_ICE_H
 
@@ -81,6 +83,23 @@ enum ice_state ice_peer_state(struct ice_peer *p);
 /* Sends one datagram on the selected pair. Any thread. Returns 0, or
  * AVERROR(ENOTCONN) before a pair is selected. */
 int ice_peer_send(struct ice_peer *p, const uint8_t *buf, size_t len);
+
+/* Trickle ICE (RFC 8838): adds the peer's candidates (host names skipped) to
+ * the checks. Returns how many were taken. */
+int ice_peer_add_remote_candidates(struct ice_peer *p, const struct ice_candidate *c, int count);
+
+/* The peer said a=end-of-candidates: checks may fail once the known pairs did. */
+void ice_peer_remote_gathering_done(struct ice_peer *p);
+
+/* ICE restart (RFC 8445 §9): new local credentials (read them with
+ * ice_peer_local_credentials), the peer's new ones; the selected pair keeps
+ * carrying media until the new checks select one. Returns 0 or
+ * AVERROR(EINVAL) with a message in err. */
+int ice_peer_restart(struct ice_peer *p, const char *remote_ufrag, const char *remote_pwd, char *err,
+                     size_t err_size);
+
+/* The peer's current ufrag (borrowed, valid until the next restart). */
+const char *ice_peer_remote_ufrag(const struct ice_peer *p);
 
 /* Stops the callbacks and frees the agent. ICE thread only. */
 void ice_peer_free(struct ice_peer **p);

@@ -20,6 +20,7 @@
 #include "net/webrtc.h"
 
 #define WEBRTC_MTU 1500
+#define WEBRTC_DTLS_PENDING 8            /* DTLS datagrams kept until ICE selects a pair */
 
 struct webrtc_peer {
     struct ice_thread *thread;
@@ -34,6 +35,13 @@ struct webrtc_peer {
     uint64_t created_us, last_rx_us;
     int ice_connected, secure, secure_reported, reported, ended;
     char failure[512];
+    /* Our DTLS datagrams written before ICE had a selected pair (the browser may
+     * send its ClientHello as soon as it nominates, before libnice, the controlled
+     * side, has selected that pair): sent once it has, instead of waiting for a
+     * DTLS retransmission (about 1 s). */
+    uint8_t dtls_pending[WEBRTC_DTLS_PENDING][WEBRTC_MTU];
+    size_t dtls_pending_len[WEBRTC_DTLS_PENDING];
+    int dtls_pending_count;
     /* Set before the tick starts. */
     webrtc_event_fn on_event;
     void *opaque;
@@ -60,13 +68,35 @@ static int webrtc_send(void *opaque, const uint8_t *buf, size_t len, int is_rtcp
     return ret < 0 ? ret : ice_peer_send(p->ice, pkt, n);
 }
 
-/* ICE thread: a DTLS record to send. */
+/* ICE thread: sends the DTLS datagrams kept while no pair was selected, in order,
+ * while the sends succeed. */
+static void webrtc_dtls_flush(struct webrtc_peer *p)
+{
+    int sent = 0;
+
+    while (sent < p->dtls_pending_count &&
+           ice_peer_send(p->ice, p->dtls_pending[sent], p->dtls_pending_len[sent]) >= 0)
+        sent++;
+    if (!sent)
+        return;
+    p->dtls_pending_count -= sent;
+    memmove(p->dtls_pending, p->dtls_pending[sent], (size_t)p->dtls_pending_count * sizeof(p->dtls_pending[0]));
+    memmove(p->dtls_pending_len, p->dtls_pending_len + sent, (size_t)p->dtls_pending_count * sizeof(size_t));
+}
+
+/* ICE thread: a DTLS record to send; kept for later when ICE has no pair yet
+ * (a full queue, or a record over the MTU, is left to DTLS retransmission). */
 static void webrtc_dtls_send(void *opaque, const uint8_t *buf, size_t len)
 {
     struct webrtc_peer *p = opaque;
 
-    if (p->ice)
-        ice_peer_send(p->ice, buf, len);
+    if (!p->ice || (!p->dtls_pending_count && ice_peer_send(p->ice, buf, len) >= 0))
+        return;
+    if (p->dtls_pending_count < WEBRTC_DTLS_PENDING && len <= WEBRTC_MTU) {
+        memcpy(p->dtls_pending[p->dtls_pending_count], buf, len);
+        p->dtls_pending_len[p->dtls_pending_count++] = len;
+    }
+    webrtc_dtls_flush(p);
 }
 
 static void webrtc_fail(struct webrtc_peer *p, const char *reason)
@@ -145,6 +175,8 @@ static void webrtc_on_tick(void *opaque)
 
     if (atomic_load(&p->closing) || p->reported)
         return;
+    if (p->dtls_pending_count)
+        webrtc_dtls_flush(p);
     dtls_peer_handle_timeout(p->dtls);
     st = ice_peer_state(p->ice);
     if (st == ICE_STATE_CONNECTED && !p->ice_connected) {
@@ -234,6 +266,11 @@ int webrtc_peer_local_credentials(struct webrtc_peer *p, char *ufrag, size_t ufr
 int webrtc_peer_local_candidates(struct webrtc_peer *p, struct ice_candidate *out, int max)
 {
     return ice_peer_local_candidates(p->ice, out, max);
+}
+
+struct ice_peer *webrtc_peer_ice(struct webrtc_peer *p)
+{
+    return p->ice;
 }
 
 int webrtc_peer_start(struct webrtc_peer *p, webrtc_event_fn on_event, void *opaque, webrtc_free_fn free_opaque)

@@ -54,6 +54,10 @@ int webrtc_peer_local_credentials(struct webrtc_peer *p, char *ufrag, size_t ufr
                                   size_t pwd_size);
 int webrtc_peer_local_candidates(struct webrtc_peer *p, struct ice_candidate *out, int max);
 
+/* The ICE agent (borrowed), for trickled candidates and ICE restarts from the
+ * control thread (net/ice.h). */
+struct ice_peer *webrtc_peer_ice(struct webrtc_peer *p);
+
 /* Starts the timers and the events to on_event(opaque, ...); opaque is freed
  * with free_opaque (may be NULL) when the peer is freed. Returns 0 or a
  * negative code (then free_opaque was not called). */

@@ -119,8 +119,15 @@ int config_parse(struct server_config *c, const char *json, size_t len, char *er
         goto done;
     }
     if ((ret = config_ice_addresses(root, c, err, err_size)) < 0 ||
-        (ret = config_int(root, "ice_timeout_s", 1, 3600, &c->ice_timeout_s, err, err_size)) < 0)
+        (ret = config_int(root, "ice_timeout_s", 1, 3600, &c->ice_timeout_s, err, err_size)) < 0 ||
+        (ret = config_string(root, "dtls_cert", c->dtls_cert, sizeof(c->dtls_cert), err, err_size)) < 0 ||
+        (ret = config_string(root, "dtls_key", c->dtls_key, sizeof(c->dtls_key), err, err_size)) < 0)
         goto done;
+    if (!c->dtls_cert[0] != !c->dtls_key[0]) {
+        snprintf(err, err_size, "config: \"dtls_cert\" and \"dtls_key\" go together (PEM certificate and its key)");
+        ret = AVERROR(EINVAL);
+        goto done;
+    }
     if (c->rtp_port_max <= c->rtp_port_min) {
         snprintf(err, err_size, "config: rtp_port_max must be above rtp_port_min");
         ret = AVERROR(EINVAL);

@@ -29,6 +29,9 @@ struct server_config {
     char ice_addresses[CONFIG_MAX_ICE_ADDRESSES][64];   /* default ["127.0.0.1"] */
     int ice_address_count;
     int ice_timeout_s;           /* default 30 */
+    /* Our DTLS certificate and private key (PEM files); both "" (default): a
+     * self-signed ECDSA P-256 certificate is made at start-up. */
+    char dtls_cert[1024], dtls_key[1024];
 };
 
 void config_defaults(struct server_config *c);

@@ -241,7 +241,17 @@ static void whep_delete(struct server *s, struct evhttp_request *req, const char
     http_reply_error(req, 404, "no WHEP session %s in room %s", oid, room_id);
 }
 
+/* A viewer's transport (outputs of the room with a WebRTC transport). */
+static struct webrtc_peer *whep_find(struct server *s, struct server_room *r, int id)
+{
+    (void)s;
+    for (int i = 0; i < r->output_count; i++)
+        if (r->outputs[i].id == id && r->outputs[i].transport_close == whip_transport_close)
+            return r->outputs[i].transport;
+    return NULL;
+}
+
 void api_whep(struct server *s, struct evhttp_request *req, char seg[][128], int n)
 {
-    whip_route(s, req, seg, n, "whep", whep_view, whep_delete);
+    whip_route(s, req, seg, n, "whep", whep_view, whep_delete, whep_find);
 }

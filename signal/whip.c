@@ -47,8 +47,15 @@ int whip_start(struct server *s)
             return AVERROR(EINVAL);
         }
     }
-    ret = dtls_cert_generate(&s->dtls_cert);
-    if (ret < 0) {
+    if (s->cfg.dtls_cert[0]) {
+        char err[1536] = "";
+        ret = dtls_cert_load(&s->dtls_cert, s->cfg.dtls_cert, s->cfg.dtls_key, err, sizeof(err));
+        if (ret < 0) {
+            log_error("config: %s", err[0] ? err : av_err2str(ret));
+            return ret;
+        }
+        log_info("WebRTC: DTLS certificate %s (sha-256 %s)", s->cfg.dtls_cert, dtls_cert_fingerprint(s->dtls_cert));
+    } else if ((ret = dtls_cert_generate(&s->dtls_cert)) < 0) {
         log_error("WebRTC: cannot generate the DTLS certificate: %s", av_err2str(ret));
         return ret;
     }
@@ -214,26 +221,34 @@ int whip_offer_parse(struct whip_offer *o, const char *text, size_t len, const s
     return whip_check_transport(o, err, err_size);
 }
 
+int whip_ice_candidates(const struct sdp_candidate *in, int count, struct ice_candidate *out, int max)
+{
+    int n = 0;
+
+    for (int i = 0; i < count && n < max; i++) {
+        const struct sdp_candidate *c = &in[i];
+        if (c->component != 1 || strcasecmp(c->transport, "udp"))
+            continue;
+        memset(&out[n], 0, sizeof(out[n]));
+        snprintf(out[n].foundation, sizeof(out[n].foundation), "%s", c->foundation);
+        snprintf(out[n].addr, sizeof(out[n].addr), "%s", c->addr);
+        snprintf(out[n].type, sizeof(out[n].type), "%s", c->type);
+        out[n].priority = c->priority;
+        out[n].port = c->port;
+        n++;
+    }
+    return n;
+}
+
 int whip_peer_open(struct server *s, struct whip_offer *o, char *err, size_t err_size)
 {
     const struct sdp_media *t = o->transport;
     struct ice_candidate remote[SDP_MAX_CANDIDATES];
     const char *addresses[CONFIG_MAX_ICE_ADDRESSES];
     struct webrtc_peer_config cfg = { 0 };
-    int n = 0;
+    int n;
 
-    for (int i = 0; i < t->candidate_count; i++) {
-        const struct sdp_candidate *c = &t->candidates[i];
-        if (c->component != 1 || strcasecmp(c->transport, "udp"))
-            continue;
-        memset(&remote[n], 0, sizeof(remote[n]));
-        snprintf(remote[n].foundation, sizeof(remote[n].foundation), "%s", c->foundation);
-        snprintf(remote[n].addr, sizeof(remote[n].addr), "%s", c->addr);
-        snprintf(remote[n].type, sizeof(remote[n].type), "%s", c->type);
-        remote[n].priority = c->priority;
-        remote[n].port = c->port;
-        n++;
-    }
+    n = whip_ice_candidates(t->candidates, t->candidate_count, remote, SDP_MAX_CANDIDATES);
     for (int i = 0; i < s->cfg.ice_address_count; i++)
         addresses[i] = s->cfg.ice_addresses[i];
     cfg.ice_thread = s->ice;
@@ -399,8 +414,10 @@ static int whip_status(int ret)
 }
 
 static void whip_handle_post(struct server *s, struct evhttp_request *req, const char *route,
-                             const char *room_id, whip_answer_fn answer)
+                             const char *room_id, whip_answer_fn answer, whip_find_fn find)
 {
+    struct webrtc_peer *peer;
+    char etag[160];
     struct server_room *r = server_find_room(s, room_id);
     const char *type = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
     const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
@@ -434,6 +451,9 @@ static void whip_handle_post(struct server *s, struct evhttp_request *req, const
     }
     snprintf(location, sizeof(location), "/%s/%s/%d", route, r->id, res->id);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Location", location);
+    peer = find(s, r, res->id);
+    if (peer && whip_etag(peer, etag, sizeof(etag)) >= 0)
+        evhttp_add_header(evhttp_request_get_output_headers(req), "ETag", etag);
     http_reply_text(req, 201, "application/sdp", res->answer, strlen(res->answer));
 done:
     evhttp_clear_headers(&query);
@@ -461,23 +481,33 @@ static void whip_delete(struct server *s, struct evhttp_request *req, const char
 }
 
 void whip_route(struct server *s, struct evhttp_request *req, char seg[][128], int n, const char *route,
-                whip_answer_fn answer, whip_delete_fn delete)
+                whip_answer_fn answer, whip_delete_fn delete, whip_find_fn find)
 {
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
 
     if (!s->ice)
         http_reply_error(req, 503, "WebRTC is not available (see the log at start-up)");
     else if (n == 2 && method == EVHTTP_REQ_POST)
-        whip_handle_post(s, req, route, seg[1], answer);
+        whip_handle_post(s, req, route, seg[1], answer, find);
     else if (n == 3 && method == EVHTTP_REQ_DELETE)
         delete(s, req, seg[1], seg[2]);
     else if (n == 3 && method == EVHTTP_REQ_PATCH)
-        http_reply_error(req, 405, "trickle ICE and ICE restarts (PATCH) are not supported");
+        whip_patch(s, req, route, seg[1], seg[2], find);
     else
-        http_reply_error(req, 405, "POST /%s/ROOM with an SDP offer, DELETE /%s/ROOM/ID", route, route);
+        http_reply_error(req, 405, "POST /%s/ROOM with an SDP offer, PATCH or DELETE /%s/ROOM/ID", route, route);
+}
+
+/* A publisher's transport (participants of the room with a WebRTC transport). */
+static struct webrtc_peer *whip_find(struct server *s, struct server_room *r, int id)
+{
+    (void)s;
+    for (int i = 0; i < r->participant_count; i++)
+        if (r->participants[i].id == id && r->participants[i].transport_close == whip_transport_close)
+            return r->participants[i].transport;
+    return NULL;
 }
 
 void api_whip(struct server *s, struct evhttp_request *req, char seg[][128], int n)
 {
-    whip_route(s, req, seg, n, "whip", whip_publish, whip_delete);
+    whip_route(s, req, seg, n, "whip", whip_publish, whip_delete, whip_find);
 }

@@ -1,6 +1,7 @@
 /* WHIP ingest (RFC 9725): a browser publishes its camera and microphone into a
  * room. POST /whip/{room}?name=NAME with an SDP offer answers 201 with a Location
- * /whip/{room}/{id} and our SDP answer; DELETE on the Location leaves. The media
+ * /whip/{room}/{id}, an ETag and our SDP answer; PATCH on the Location trickles
+ * ICE candidates or restarts ICE (signal/whip_trickle.c); DELETE leaves. The media
  * arrives over ICE + DTLS-SRTP (net/webrtc.h) into a room source, like an RTP
  * participant's. A peer whose ICE or DTLS fails, that closes DTLS, or that stays
  * silent for ice_timeout_s is removed (its tile goes, the layout reflows). */

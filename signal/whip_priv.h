@@ -69,10 +69,29 @@ typedef int (*whip_answer_fn)(struct server *s, struct server_room *r, const cha
 typedef void (*whip_delete_fn)(struct server *s, struct evhttp_request *req, const char *room_id,
                                const char *id);
 
+/* The WebRTC transport of session id in room r (borrowed), or NULL. */
+typedef struct webrtc_peer *(*whip_find_fn)(struct server *s, struct server_room *r, int id);
+
 /* The routes of /{route}: 503 without WebRTC; POST /{route}/{room} (checks the room
  * and the content type, reads the offer and the query, answers it with answer and
- * replies 201 with Location /{route}/{room}/{id}); DELETE with delete; PATCH 405. */
+ * replies 201 with Location /{route}/{room}/{id} and an ETag); DELETE with delete;
+ * PATCH (trickle ICE, ICE restart) on the session find returns: whip_patch. */
 void whip_route(struct server *s, struct evhttp_request *req, char seg[][128], int n, const char *route,
-                whip_answer_fn answer, whip_delete_fn delete);
+                whip_answer_fn answer, whip_delete_fn delete, whip_find_fn find);
+
+/* Copies the UDP candidates of component 1 (at most max) for net/ice.h. Returns their count. */
+int whip_ice_candidates(const struct sdp_candidate *in, int count, struct ice_candidate *out, int max);
+
+/* The session's entity-tag ("\"<our ICE ufrag>\"": it changes with each ICE
+ * restart) into etag. Returns 0 or a negative code. */
+int whip_etag(struct webrtc_peer *peer, char *etag, size_t size);
+
+/* PATCH /{route}/{room}/{id} with an application/trickle-ice-sdpfrag body (RFC
+ * 9725 §4.3): the session's candidates are added (204), or new ICE credentials
+ * restart ICE (200 with our new credentials and candidates as an sdpfrag and a
+ * new ETag). 404 unknown session, 415 another content type, 412 an If-Match that
+ * is neither "*" nor the session's ETag, 400 a malformed sdpfrag. */
+void whip_patch(struct server *s, struct evhttp_request *req, const char *route, const char *room_id,
+                const char *id_text, whip_find_fn find);
 
 #endif

@@ -68,7 +68,7 @@ class Server:
         self.stop(check=False)
         raise AssertionError("tessera serve did not come up; log:\n%s" % lib.tail(self.read_log()))
 
-    def call(self, method, path, body=None, token=None, raw=None, content_type="application/json"):
+    def call(self, method, path, body=None, token=None, raw=None, content_type="application/json", headers=None):
         data = None
         if raw is not None:
             data = raw.encode() if isinstance(raw, str) else raw
@@ -80,6 +80,8 @@ class Server:
         tok = self.token if token is None else token
         if tok:
             req.add_header("Authorization", "Bearer " + tok)
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
                 text = r.read().decode()

@@ -18,7 +18,7 @@ import traceback
 
 import lib
 import serve
-from lib import RED, grab_frame, layout_tiles, tile_centre, assert_colour, decode_audio, goertzel_db
+from lib import RED, BLUE, grab_frame, layout_tiles, tile_centre, assert_colour, decode_audio, goertzel_db
 
 WEBRTC_DIR = os.path.join(lib.HERE, "webrtc")
 CHROMIUM = "/usr/bin/chromium"
@@ -162,11 +162,12 @@ class Page:
 class Publisher(Page):
     """publish.mjs: a Chromium page publishing its fake camera and microphone over WHIP."""
 
-    def __init__(self, ctx, srv, room, name, mutate_fingerprint=False):
+    def __init__(self, ctx, srv, room, name, mutate_fingerprint=False, trickle=False):
         cam, mic = fake_media(ctx)
         Page.__init__(self, ctx, "publish.mjs",
                       ["--url", "http://127.0.0.1:%d/whip/%s?name=%s" % (srv.http_port, room, name),
-                       "--video", cam, "--audio", mic] + (["--mutate-fingerprint"] if mutate_fingerprint else []),
+                       "--video", cam, "--audio", mic] + (["--mutate-fingerprint"] if mutate_fingerprint else []) +
+                      (["--trickle"] if trickle else []),
                       "publish_%s.log" % name)
 
 
@@ -342,14 +343,236 @@ def test_whip_errors(ctx):
             if code != want or cause.lower() not in err.lower():
                 raise AssertionError("POST %s (%s) -> %d %r, expected %d naming %r" % (path, ctype, code, err,
                                                                                      want, cause))
-        code, _, _ = srv.call("PATCH", "/whip/r1/1", raw="a=candidate:1 1 udp 1 127.0.0.1 9 typ host",
-                              content_type="application/trickle-ice-sdpfrag")
-        if code != 405:
-            raise AssertionError("PATCH (trickle) -> %d, expected 405" % code)
         if participants(srv):
             raise AssertionError("a refused offer left a participant: %s" % participants(srv))
     finally:
         srv.stop()
+
+
+SDPFRAG = "application/trickle-ice-sdpfrag"
+
+
+def sdp_value(sdp, attr):
+    """The first a=ATTR: value of an SDP or sdpfrag."""
+    for line in sdp.splitlines():
+        if line.startswith("a=%s:" % attr):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def check_patch_routes(srv, location, sdp, etag, what):
+    """RFC 9725 PATCH on one session (no browser: nothing connects): errors, a trickle
+    (204), an ICE restart (200, our new credentials as an sdpfrag, a new ETag that
+    the old one no longer matches)."""
+    ufrag = sdp_value(sdp, "ice-ufrag")
+    if etag != '"%s"' % ufrag:
+        raise AssertionError("%s: ETag %r, expected our ICE ufrag %r quoted" % (what, etag, ufrag))
+    trickle = ("a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+               "a=mid:0\r\na=candidate:1 1 udp 2122260223 127.0.0.1 9 typ host generation 0\r\n"
+               "a=end-of-candidates\r\n")
+    room, sid = location.split("/")[2:4]
+    cases = ((location.replace("/" + sid, "/999"), trickle, SDPFRAG, None, 404, "no "),
+             (location.replace("/%s/" % room, "/nosuchroom/"), trickle, SDPFRAG, None, 404, "nosuchroom"),
+             (location, trickle, "application/sdp", None, 415, SDPFRAG),
+             (location, trickle, SDPFRAG, '"wrong"', 412, "entity-tag"),
+             (location, "hello\r\n", SDPFRAG, etag, 400, "sdpfrag line 1"),
+             (location, "a=ice-options:trickle\r\n", SDPFRAG, etag, 400, "no a=ice-ufrag"),
+             (location, "a=ice-ufrag:new1\r\n", SDPFRAG, "*", 400, "ice-pwd"))
+    for path, body, ctype, match, want, cause in cases:
+        code, reply, _ = srv.call("PATCH", path, raw=body, content_type=ctype,
+                                  headers={"If-Match": match} if match else None)
+        err = reply.get("error", "") if isinstance(reply, dict) else str(reply)
+        if code != want or cause.lower() not in err.lower():
+            raise AssertionError("%s: PATCH %s (%s, If-Match %s) -> %d %r, expected %d naming %r"
+                                 % (what, path, ctype, match, code, err, want, cause))
+    code, reply, _ = srv.call("PATCH", location, raw=trickle, content_type=SDPFRAG, headers={"If-Match": etag})
+    if code != 204 or reply:
+        raise AssertionError("%s: trickle PATCH -> %d %r, expected 204 without a body" % (what, code, reply))
+    restart = trickle.replace("abcd", "efgh").replace("abcdefghijklmnopqrstuvwx", "ijklmnopqrstuvwxyz012345")
+    code, reply, headers = srv.call("PATCH", location, raw=restart, content_type=SDPFRAG, headers={"If-Match": "*"})
+    if code != 200 or not headers.get("Content-Type", "").startswith(SDPFRAG):
+        raise AssertionError("%s: ICE restart PATCH -> %d %s %r" % (what, code, headers.get("Content-Type"), reply))
+    new_ufrag, new_pwd = sdp_value(reply, "ice-ufrag"), sdp_value(reply, "ice-pwd")
+    for want in ("m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n", "a=mid:0\r\n", "a=candidate:", " 127.0.0.1 ",
+                 "a=end-of-candidates\r\n"):
+        if want not in reply:
+            raise AssertionError("%s: the ICE restart answer lacks %r:\n%s" % (what, want, reply))
+    if not new_ufrag or new_ufrag == ufrag or not new_pwd or new_pwd == sdp_value(sdp, "ice-pwd"):
+        raise AssertionError("%s: ICE restart kept or lacks our credentials (%s/%s):\n%s"
+                             % (what, ufrag, new_ufrag, reply))
+    if headers.get("ETag") != '"%s"' % new_ufrag:
+        raise AssertionError("%s: ICE restart ETag %r, expected %r" % (what, headers.get("ETag"), new_ufrag))
+    code, reply, _ = srv.call("PATCH", location, raw=restart, content_type=SDPFRAG, headers={"If-Match": etag})
+    if code != 412:
+        raise AssertionError("%s: PATCH with the ETag of before the restart -> %d, expected 412" % (what, code))
+    code, reply, _ = srv.call("PATCH", location, raw=restart, content_type=SDPFRAG,
+                              headers={"If-Match": headers["ETag"]})
+    if code != 204:
+        raise AssertionError("%s: trickle PATCH after the restart -> %d %r" % (what, code, reply))
+
+
+def test_whip_patch_http(ctx):
+    """PATCH (RFC 9725 §4.3) on a WHIP and a WHEP session without a browser: 404
+    unknown session or room, 415 not an sdpfrag, 412 wrong If-Match, 400 bad sdpfrag,
+    204 trickle, 200 ICE restart with new credentials and ETag; the server logs the
+    trickled candidates and the restarts and stays up."""
+    srv = serve.Server(ctx)
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        code, reply, headers = srv.call("POST", "/whip/r1?name=P", raw=bad_offer("VP8/90000"),
+                                        content_type="application/sdp")
+        if code != 201:
+            raise AssertionError("WHIP POST -> %d %s" % (code, reply))
+        check_patch_routes(srv, headers["Location"], reply, headers.get("ETag"), "WHIP")
+        code, reply, headers = srv.call("POST", "/whep/r1", raw=view_offer(), content_type="application/sdp")
+        if code != 201:
+            raise AssertionError("WHEP POST -> %d %s" % (code, reply))
+        check_patch_routes(srv, headers["Location"], reply, headers.get("ETag"), "WHEP")
+        log = srv.read_log()
+        if log.count("1 trickled ICE candidate, end of candidates") != 4 or log.count("ICE restart (peer ufrag efgh)") != 2:
+            raise AssertionError("the log lacks the trickle/restart lines:\n%s" % lib.tail(log, 30))
+        wait_state(srv, lambda ps: len(ps) == 1, 3, "the WHIP participant still there after its PATCHes")
+        if srv.proc.poll() is not None:
+            raise AssertionError("tessera serve died")
+    finally:
+        srv.stop()
+
+
+def test_whip_trickle(ctx):
+    """Chromium POSTs its offer without candidates, applies our answer without ours
+    (so it cannot start the checks: only tessera can, towards candidates it was
+    trickled) and PATCHes each candidate as it comes, with the POST's ETag, then
+    end-of-candidates: every PATCH gets 204, the session connects and the room
+    decodes the browser's video and audio."""
+    def body():
+        srv = serve.Server(ctx)
+        pub = None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            pub = Publisher(ctx, srv, "r1", "Goutte", trickle=True)
+            ans = pub.wait_event("answer", 40)
+            check_answer(ans)
+            if "a=candidate:" in ans["offer"] or not ans.get("etag"):
+                raise AssertionError("the trickle offer has candidates, or the 201 no ETag: %s" % ans)
+            patches = []
+            while not any(p["end"] for p in patches):
+                patches.append(pub.wait_event("patch", 15))
+            if any(p["status"] != 204 for p in patches) or not sum(p["candidates"] for p in patches):
+                raise AssertionError("the trickle PATCHes: %s (expected 204s carrying candidates)" % patches)
+            wait_state(srv, lambda ps: len(ps) == 1 and ps[0]["video_frames"] > 30 and ps[0]["audio_frames"] > 50,
+                       15, "the trickled browser's video (> 30 frames) and audio (> 50 frames) decoded")
+            wait_log(srv, "trickled ICE candidate", 1)
+            wait_log(srv, "end of candidates", 1)
+        finally:
+            if pub:
+                pub.close()
+            srv.stop()
+    in_netns(ctx, body)
+
+
+def test_whip_ice_restart(ctx):
+    """A connected Chromium publisher restarts ICE (pc.restartIce()): its new
+    credentials and candidates PATCHed with If-Match: *, our 200 sdpfrag (new ufrag,
+    password, candidates) applied; the new ETag is our new ufrag, the browser's ICE
+    transport runs on its new credentials and stays connected, and the room keeps
+    decoding its video."""
+    def body():
+        srv = serve.Server(ctx)
+        pub = None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            pub = Publisher(ctx, srv, "r1", "Phenix")
+            check_answer(pub.wait_event("answer", 40))
+            wait_state(srv, lambda ps: len(ps) == 1 and ps[0]["video_frames"] > 30, 15, "the browser's video decoded")
+            pub.command("stats")
+            before = pub.wait_event("stats", 10)["transport"]
+            pub.command("restart")
+            res = pub.wait_event("restart", 20)
+            with open(ctx.path("restart.json"), "w") as fh:
+                json.dump({"before": before, "restart": res}, fh, indent=1)
+            if res["status"] != 200 or res["newUfrag"] == res["oldUfrag"]:
+                raise AssertionError("ICE restart PATCH: %s" % res)
+            ufrag = sdp_value(res["answer"], "ice-ufrag")
+            if res.get("etag") != '"%s"' % ufrag or "a=candidate:" not in res["answer"]:
+                raise AssertionError("the restart answer/ETag: %s" % res)
+            wait_log(srv, "ICE restart (peer ufrag %s)" % res["newUfrag"], 2)
+            frames0 = participants(srv)[0]["video_frames"]
+            deadline, after = time.monotonic() + 15, None
+            while time.monotonic() < deadline:
+                pub.command("stats")
+                after = pub.wait_event("stats", 10)["transport"]
+                pair = after.get("pair") or {}
+                if after.get("iceLocalUsernameFragment") == res["newUfrag"] and after.get("iceState") == "connected" \
+                        and pair.get("state") == "succeeded" and (pair.get("responsesReceived") or 0) > 0 \
+                        and pair.get("id") != (before.get("pair") or {}).get("id"):
+                    break
+                time.sleep(0.5)
+            with open(ctx.path("restart.json"), "w") as fh:
+                json.dump({"before": before, "restart": res, "after": after}, fh, indent=1)
+            pair = after.get("pair") or {}
+            if after.get("iceLocalUsernameFragment") != res["newUfrag"] or after.get("iceState") != "connected" or \
+                    pair.get("state") != "succeeded" or pair.get("id") == (before.get("pair") or {}).get("id"):
+                raise AssertionError("the browser's ICE after the restart: %s (before: %s)" % (after, before))
+            time.sleep(3)
+            frames = participants(srv)[0]["video_frames"]
+            if frames - frames0 < 20:
+                raise AssertionError("%d video frames decoded in the 3 s after the restart" % (frames - frames0))
+        finally:
+            if pub:
+                pub.close()
+            srv.stop()
+    in_netns(ctx, body)
+
+
+def make_cert(ctx, name):
+    """An ECDSA P-256 self-signed certificate and its key made by the openssl CLI;
+    returns (cert path, key path, its SHA-256 fingerprint "AB:CD:...")."""
+    cert, key = ctx.path(name + ".pem"), ctx.path(name + ".key")
+    res = lib.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                   "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=tessera-test-" + name])
+    if res.rc != 0:
+        raise AssertionError("openssl req failed: %s" % res.stderr[-400:])
+    res = lib.run(["openssl", "x509", "-in", cert, "-noout", "-fingerprint", "-sha256"])
+    if res.rc != 0 or "=" not in res.stdout:
+        raise AssertionError("openssl x509 -fingerprint failed: %s" % (res.stderr or res.stdout))
+    return cert, key, res.stdout.strip().split("=", 1)[1].upper()
+
+
+def test_dtls_cert_config(ctx):
+    """dtls_cert/dtls_key in the config: the WHIP and WHEP answers carry the
+    fingerprint openssl computes for that certificate; a missing file, a file that
+    is not PEM, a key of another certificate, or one setting without the other: a
+    clear error at start-up and a non-zero exit."""
+    cert, key, fp = make_cert(ctx, "a")
+    _, other_key, _ = make_cert(ctx, "b")
+    srv = serve.Server(ctx, extra={"dtls_cert": cert, "dtls_key": key})
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        for path, offer in (("/whip/r1", bad_offer("VP8/90000")), ("/whep/r1", view_offer())):
+            code, reply, _ = srv.call("POST", path, raw=offer, content_type="application/sdp")
+            got = sdp_value(reply, "fingerprint") if code == 201 else None
+            if got != "sha-256 " + fp:
+                raise AssertionError("%s: a=fingerprint:%s, expected sha-256 %s (openssl x509 -fingerprint)"
+                                     % (path, got, fp))
+    finally:
+        srv.stop()
+    not_pem = ctx.path("not.pem")
+    with open(not_pem, "w") as fh:
+        fh.write("hello\n")
+    for extra, cause in (({"dtls_cert": ctx.path("nope.pem"), "dtls_key": key}, "cannot open it"),
+                         ({"dtls_cert": cert, "dtls_key": ctx.path("nope.key")}, "cannot open it"),
+                         ({"dtls_cert": not_pem, "dtls_key": key}, "not a PEM certificate"),
+                         ({"dtls_cert": cert, "dtls_key": not_pem}, "not an unencrypted PEM private key"),
+                         ({"dtls_cert": cert, "dtls_key": other_key}, "is not the private key of"),
+                         ({"dtls_cert": cert}, "go together")):
+        cfg = ctx.path("bad.json")
+        with open(cfg, "w") as fh:
+            json.dump(dict({"http_port": serve.free_port_block(1)}, **extra), fh)
+        res = lib.run([lib.tessera_bin(), "serve", "--config", cfg], timeout=20)
+        lib.check_not_crashed(res, "tessera serve")
+        if res.rc == 0 or cause not in res.stderr + res.stdout:
+            raise AssertionError("serve with %s: exit %d, expected non-zero and an error naming %r:\n%s"
+                                 % (extra, res.rc, cause, lib.tail(res.stderr + res.stdout)))
 
 
 def test_whip_churn(ctx):
@@ -391,6 +614,69 @@ def test_whip_churn(ctx):
     finally:
         srv.stop()
 
+
+def churn_open(ctx, srv, count, tag):
+    """A churn.mjs page with count WHIP sessions, all connected and sending."""
+    _, mic = fake_media(ctx)
+    page = Page(ctx, "churn.mjs", ["--url", "http://127.0.0.1:%d/whip/r1" % srv.http_port, "--audio", mic,
+                                   "--count", str(count)], "churn_%s.log" % tag)
+    statuses = page.wait_event("answer", 90)["statuses"]
+    if statuses != [201] * count:
+        raise AssertionError("%s: the %d WHIP POSTs: %s" % (tag, count, statuses))
+    wait_state(srv, lambda ps: len(ps) == count and all(p["audio_frames"] > 20 for p in ps), 30,
+               "%s: %d browser sessions connected and decoding audio" % (tag, count))
+    return page
+
+
+def test_whip_browser_churn(ctx):
+    """One Chromium page opens 20 WHIP sessions (real RTCPeerConnections, audio only)
+    that all connect and send; the page is closed without any DELETE: all 20 leave
+    (Chromium sends no DTLS close_notify then: at the 4 s timeout). Then 20 more, and the browser is killed
+    (no DELETE, no DTLS close_notify): none leaves before 1.5 s, all 20 after the 4 s
+    consent/silence timeout, each with its log line. The server exits cleanly (under
+    ASan: no leak, no use after free)."""
+    count = 20
+
+    def body():
+        srv = serve.Server(ctx, extra={"ice_timeout_s": 4})
+        page = None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            page = churn_open(ctx, srv, count, "closepage")
+            page.command("closepage")
+            page.wait_event("pageclosed", 15)
+            t0 = time.monotonic()
+            wait_state(srv, lambda ps: not ps, 12, "every session of the closed page removed")
+            closed_after = time.monotonic() - t0
+            left = srv.read_log().count(" left (participant ")
+            if left != count:
+                raise AssertionError("%d 'left' log lines after the page closed, expected %d" % (left, count))
+            silent = srv.read_log().count("nothing received for 4 s")
+            page.close()
+            page = churn_open(ctx, srv, count, "crash")
+            page.command("crash")
+            page.wait_event("crashed", 10)
+            t0 = time.monotonic()
+            time.sleep(1.5)
+            if len(participants(srv)) != count:
+                raise AssertionError("participants left 1.5 s after the browser died, before the 4 s timeout: %d of %d"
+                                     % (count - len(participants(srv)), count))
+            wait_state(srv, lambda ps: not ps, 12, "every session of the killed browser removed")
+            gone = time.monotonic() - t0
+            lines = srv.read_log().count("nothing received for 4 s") - silent
+            if lines != count:
+                raise AssertionError("%d 'nothing received for 4 s' log lines after the kill, expected %d"
+                                     % (lines, count))
+            if srv.proc.poll() is not None:
+                raise AssertionError("tessera serve died")
+            with open(ctx.path("churn.json"), "w") as fh:
+                json.dump({"sessions": count, "closed_page_all_removed_after_s": closed_after,
+                           "killed_browser_all_removed_after_s": gone}, fh)
+        finally:
+            if page:
+                page.close()
+            srv.stop()
+    in_netns(ctx, body)
 
 def profile_sinks(srv, name, room="r1"):
     """The sinks of the room's running profile `name` (from the room thread's state)."""
@@ -632,6 +918,97 @@ def test_whep_adapt(ctx):
     in_netns(ctx, body)
 
 
+def viewer_stats(view, pred, timeout):
+    """Polls the viewer's inbound-rtp stats ({kind: stats}) until pred(stats) or timeout;
+    returns the last ones."""
+    deadline, stats = time.monotonic() + timeout, {}
+    while time.monotonic() < deadline:
+        view.command("stats")
+        stats = {s["kind"]: s for s in view.wait_event("stats", 10)["inbound"]}
+        if pred(stats):
+            break
+        time.sleep(0.5)
+    return stats
+
+
+def test_webrtc_mixed_room(ctx):
+    """The ffmpeg command line (RTP, flat blue + 1040 Hz) and Chromium (WHIP, flat red
+    camera + 440 Hz) in one grid room; a second Chromium views it over WHEP (low):
+    its decoded frames are 320x180, audio with energy arrives, and sampling the
+    video shows blue at slot 0's centre and red at slot 1's (screenshot saved), and
+    both tones are heard in its audio (WebAudio analyser in the page). The server
+    uses a certificate from its config (dtls_cert, dtls_key made by openssl): both
+    browsers' DTLS handshakes run with it."""
+    def body():
+        cert, key, fp = make_cert(ctx, "server")
+        srv = serve.Server(ctx, extra={"dtls_cert": cert, "dtls_key": key})
+        pub, view, sender = None, None, None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            base = serve.free_port_block(8)
+            rp = srv.ok("POST", "/rooms/r1/participants", {"name": "Bleu", "sdp": serve.sender_offer(base, base + 2)})
+            v, a, _ = serve.answer_ports(rp["sdp"])
+            sender = serve.start_sender(ctx, "blue", BLUE, 1040, 60, v, a, base + 4)
+            pub = Publisher(ctx, srv, "r1", "Navigateur")
+            ans = pub.wait_event("answer", 40)
+            check_answer(ans)
+            if sdp_value(ans["answer"], "fingerprint") != "sha-256 " + fp:
+                raise AssertionError("the answer's a=fingerprint is not the configured certificate's %s" % fp)
+            wait_state(srv, lambda ps: len(ps) == 2 and all(p["video_frames"] > 10 for p in ps), 15,
+                       "both participants' video decoded (ffmpeg RTP and Chromium WHIP)")
+            view = Viewer(ctx, srv, "r1", "low")
+            ans = view.wait_event("answer", 40)
+            if ans.get("status") != 201:
+                raise AssertionError("WHEP POST: %s %s" % (ans.get("status"), ans.get("body")))
+            stats = viewer_stats(view, lambda st: (st.get("video", {}).get("framesDecoded") or 0) > 30 and
+                                 (st.get("audio", {}).get("packetsReceived") or 0) > 50, 25)
+            with open(ctx.path("viewer_stats.json"), "w") as fh:
+                json.dump(stats, fh, indent=1)
+            vs, au = stats.get("video", {}), stats.get("audio", {})
+            if (vs.get("framesDecoded") or 0) <= 30:
+                raise AssertionError("the viewer decoded too few frames within 25 s: %s" % stats)
+            if (vs.get("frameWidth"), vs.get("frameHeight")) != (320, 180):
+                raise AssertionError("the viewer's frames are %sx%s, expected 320x180 (profile low)"
+                                     % (vs.get("frameWidth"), vs.get("frameHeight")))
+            if (au.get("packetsReceived") or 0) <= 50:
+                raise AssertionError("the viewer received too little audio: %s" % au)
+            view.command("tones 440,1040,300,700")
+            db = {int(k): v for k, v in view.wait_event("tones", 15)["db"].items()}
+            with open(ctx.path("viewer_tones.json"), "w") as fh:
+                json.dump(db, fh, indent=1)
+            for freq, who in ((440, "the browser publisher"), (1040, "the ffmpeg participant")):
+                if not db.get(freq, -999) > max(db.get(300, -999), db.get(700, -999)) + 20:
+                    raise AssertionError("%s's %d Hz is not in the viewer's audio (dB per Hz: %s)" % (who, freq, db))
+            tiles = layout_tiles("grid", 2, 1, 1)[:2]
+            pts = ";".join("%.4f,%.4f" % tile_centre(t) for t in tiles)
+            want = ((BLUE, "slot 0: the ffmpeg RTP participant, blue"),
+                    (RED, "slot 1: the Chromium WHIP publisher, red"))
+            deadline, px = time.monotonic() + 10, None
+            while time.monotonic() < deadline:       # the browser's first frames may still be settling
+                view.command("pixel " + pts)
+                px = view.wait_event("pixel", 10)
+                if all(lib.colour_dist(tuple(got), w[0]) <= 45 for got, w in zip(px["points"], want)):
+                    break
+                time.sleep(0.5)
+            view.command("screenshot " + ctx.path("mixed_room.png"))
+            view.wait_event("screenshot", 10)
+            for got, (colour, what) in zip(px["points"], want):
+                if lib.colour_dist(tuple(got), colour) > 45:
+                    raise AssertionError("the WHEP viewer shows %s at %s, expected %s (%s); samples %s"
+                                         % (lib.hexc(tuple(got)), what, lib.hexc(colour), pts, px))
+            if srv.proc.poll() is not None:
+                raise AssertionError("tessera serve died")
+        finally:
+            for page in (view, pub):
+                if page:
+                    page.close()
+            if sender and sender.poll() is None:
+                sender.kill()
+                sender.wait()
+            srv.stop()
+    in_netns(ctx, body)
+
+
 def view_offer(fingerprint=True, ice=True):
     """A browser-like WHEP offer: recvonly Opus + H.264 (42e01f, mode 1), bundled."""
     fp = "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\n" if fingerprint else ""
@@ -826,12 +1203,18 @@ def test_room_page_browser(ctx):
 TESTS = [
     ("whip_errors", test_whip_errors),
     ("whip_churn", test_whip_churn),
+    ("whip_browser_churn", test_whip_browser_churn),
+    ("whip_patch_http", test_whip_patch_http),
+    ("whip_trickle", test_whip_trickle),
+    ("whip_ice_restart", test_whip_ice_restart),
+    ("dtls_cert_config", test_dtls_cert_config),
     ("whip_publish", test_whip_publish),
     ("whip_wrong_fingerprint", test_whip_wrong_fingerprint),
     ("whip_silent_peer", test_whip_silent_peer),
     ("whep_errors", test_whep_errors),
     ("whep_view", test_whep_view),
     ("whep_adapt", test_whep_adapt),
+    ("webrtc_mixed_room", test_webrtc_mixed_room),
     ("room_page_http", test_room_page_http),
     ("room_page_browser", test_room_page_browser),
 ]

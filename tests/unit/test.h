@@ -37,6 +37,7 @@ extern const struct test_suite jbuf_suite;
 extern const struct test_suite rtpsec_suite;
 extern const struct test_suite payload_suite;
 extern const struct test_suite sdp_suite;
+extern const struct test_suite sdpfrag_suite;
 extern const struct test_suite dtls_suite;
 extern const struct test_suite sink_rtp_suite;
 extern const struct test_suite sip_suite;

@@ -16,6 +16,7 @@ static const struct test_suite *const all_suites[] = {
     &rtpsec_suite,
     &payload_suite,
     &sdp_suite,
+    &sdpfrag_suite,
     &dtls_suite,
     &sip_suite,
     &adapt_suite,

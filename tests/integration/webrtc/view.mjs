@@ -3,7 +3,10 @@
 // <video>, then the script reports on stdout (one JSON object per line) and obeys
 // stdin commands:
 //   stats          -> {"event": "stats", "inbound": [...]}  (getStats() inbound-rtp)
-//   pixel          -> {"event": "pixel", "rgb": [r, g, b], "width": w, "height": h}  (centre of the video)
+//   pixel [PTS]    -> {"event": "pixel", "rgb": [r, g, b], "points": [[r, g, b], ...], "width": w, "height": h}
+//                     (rgb: the centre of the video; points: at each "fx,fy" fraction of PTS "fx,fy;fx,fy")
+//   tones F,F,...  -> {"event": "tones", "db": {F: dB, ...}}  (the received audio through a WebAudio
+//                     analyser, averaged over 1 s: the level of each frequency F in Hz)
 //   screenshot P   -> {"event": "screenshot", "path": P}  (the <video> element as PNG)
 //   monitor        -> {"event": "monitor"}: from now on the page samples the video's
 //                     framesDecoded and frameHeight every 100 ms
@@ -40,26 +43,57 @@ async function inboundStats(page) {
             const codec = s.codecId ? stats.get(s.codecId) : null;
             out.push({ kind: s.kind, packetsReceived: s.packetsReceived, packetsLost: s.packetsLost,
                        framesDecoded: s.framesDecoded, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
-                       totalSamplesReceived: s.totalSamplesReceived, nackCount: s.nackCount,
-                       pliCount: s.pliCount, freezeCount: s.freezeCount,
+                       totalSamplesReceived: s.totalSamplesReceived, totalAudioEnergy: s.totalAudioEnergy,
+                       nackCount: s.nackCount, pliCount: s.pliCount, freezeCount: s.freezeCount,
                        totalFreezesDuration: s.totalFreezesDuration, codec: codec ? codec.mimeType : '' });
         });
         return { inbound: out };
     });
 }
 
-async function centrePixel(page) {
-    return page.evaluate(() => {
+// The video's current frame drawn on a canvas of its own size, sampled at the
+// centre and at each point (fractions of the width and height).
+async function samplePixels(page, pts) {
+    const points = (pts || '').split(';').filter((p) => p).map((p) => p.split(',').map(Number));
+    return page.evaluate((points) => {
         const v = document.getElementById('v');
         const c = document.createElement('canvas');
         c.width = v.videoWidth;
         c.height = v.videoHeight;
-        if (!c.width || !c.height) return { rgb: null, width: 0, height: 0 };
+        if (!c.width || !c.height) return { rgb: null, points: [], width: 0, height: 0 };
         const g = c.getContext('2d');
         g.drawImage(v, 0, 0);
-        const d = g.getImageData(c.width >> 1, c.height >> 1, 1, 1).data;
-        return { rgb: [d[0], d[1], d[2]], width: c.width, height: c.height };
-    });
+        const at = (x, y) => Array.from(g.getImageData(Math.min(c.width - 1, Math.floor(x)),
+                                                         Math.min(c.height - 1, Math.floor(y)), 1, 1).data.slice(0, 3));
+        return { rgb: at(c.width >> 1, c.height >> 1), points: points.map(([fx, fy]) => at(fx * c.width, fy * c.height)),
+                 width: c.width, height: c.height };
+    }, points);
+}
+
+// The received audio track into a WebAudio analyser: dB of each frequency's FFT bin,
+// averaged over ten spectra 100 ms apart.
+async function tones(page, list) {
+    const freqs = (list || '').split(',').filter((f) => f).map(Number);
+    return page.evaluate(async (freqs) => {
+        const track = document.getElementById('v').srcObject.getAudioTracks()[0];
+        if (!track) return { db: {} };
+        const ctx = new AudioContext();
+        await ctx.resume();
+        const an = ctx.createAnalyser();
+        an.fftSize = 8192;
+        an.smoothingTimeConstant = 0;
+        ctx.createMediaStreamSource(new MediaStream([track])).connect(an);
+        const sum = freqs.map(() => 0), bin = new Float32Array(an.frequencyBinCount);
+        for (let i = 0; i < 10; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            an.getFloatFrequencyData(bin);
+            freqs.forEach((f, k) => { sum[k] += bin[Math.round(f / (ctx.sampleRate / an.fftSize))]; });
+        }
+        await ctx.close();
+        const db = {};
+        freqs.forEach((f, k) => { db[f] = sum[k] / 10; });
+        return { db };
+    }, freqs);
 }
 
 // Longest time framesDecoded stood still, sampled every 100 ms in the page.
@@ -101,7 +135,8 @@ const a = process.argv.slice(2);
 if (a[0] !== '--url' || !a[1]) fail(new Error('usage: node view.mjs --url URL'));
 runPage(a[1], [], view, { url: a[1] }, {
     stats: inboundStats,
-    pixel: centrePixel,
+    pixel: samplePixels,
+    tones,
     monitor: startMonitor,
     monitor_report: monitorReport,
     screenshot: async (page, path) => { await page.locator('#v').screenshot({ path }); return { path }; },
