@@ -1,7 +1,7 @@
 /* ICE agents over libnice, all driven by one GLib main loop thread.
  *
  * Threads: the ICE thread (ice_thread_run) iterates one GMainContext that every
- * agent is created with: libnice's sockets, connectivity checks and consent
+ * agent is created with: libnice's sockets, connectivity checks and keepalive
  * timers, the receive callback and each peer's tick run there. Agents are
  * created on the caller's thread (the server's loop thread: libnice's API is
  * thread-safe and we connect no GObject signal, so nothing of ours runs there)
@@ -251,7 +251,13 @@ int ice_peer_alloc(struct ice_peer **out, struct ice_thread *t, const struct ice
     p->thread = t;
     p->on_receive = on_receive;
     p->opaque = opaque;
-    p->agent = nice_agent_new_full(t->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+    /* No libnice consent freshness: 0.1.21 sends one check every ~5 s without
+     * retransmission and gives up after 10 s, so two checks lost in a row (a 1 %
+     * event per check pair at 10 % loss) dropped a healthy peer. Consent is the
+     * peer's authenticated traffic instead (net/webrtc.c: nothing received for
+     * ice_timeout_s, 30 s by default as in RFC 7675, removes it); the browser still
+     * runs its own consent checks against us, which libnice answers. */
+    p->agent = nice_agent_new_full(t->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
     if (!p->agent) {
         ret = AVERROR(ENOMEM);
         goto fail;

@@ -119,6 +119,7 @@ static void webrtc_secure(struct webrtc_peer *p)
         pthread_mutex_lock(&p->lock);
         p->srtp_out = out;
         pthread_mutex_unlock(&p->lock);
+        p->last_rx_us = rtp_endpoint_now_us();
         p->secure = 1;
     }
     memset(local, 0, sizeof(local));
@@ -147,8 +148,12 @@ static void webrtc_take_srtp(struct webrtc_peer *p, const uint8_t *data, size_t 
     memcpy(buf, data, len);
     is_rtcp = rtp_is_rtcp(buf, len);
     ret = is_rtcp ? rtpsec_unprotect_rtcp(p->srtp_in, buf, &len) : rtpsec_unprotect_rtp(p->srtp_in, buf, &len);
-    if (ret >= 0)                        /* failures are dropped, as rtpsec says */
-        rtp_endpoint_push(p->ep, buf, len, is_rtcp);
+    if (ret < 0)                         /* failures are dropped, as rtpsec says */
+        return;
+    /* Consent (RFC 7675, see net/ice.c): only packets that pass SRTP
+     * authentication show the peer still wants our traffic. */
+    p->last_rx_us = rtp_endpoint_now_us();
+    rtp_endpoint_push(p->ep, buf, len, is_rtcp);
 }
 
 /* ICE thread: every datagram that is not STUN. */
@@ -158,7 +163,6 @@ static void webrtc_on_receive(void *opaque, const uint8_t *buf, size_t len)
 
     if (!len || p->failure[0])
         return;
-    p->last_rx_us = rtp_endpoint_now_us();
     if (buf[0] >= 20 && buf[0] <= 63)
         webrtc_take_dtls(p, buf, len);
     else if (buf[0] >= 128 && buf[0] <= 191)
