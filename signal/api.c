@@ -10,6 +10,7 @@
 #include "signal/http.h"
 #include "signal/room_page.h"
 #include "signal/server.h"
+#include "signal/sip.h"
 
 static void api_metrics(struct server *s, struct evhttp_request *req)
 {
@@ -21,10 +22,17 @@ static void api_metrics(struct server *s, struct evhttp_request *req)
                     "tessera_rooms %d\n"
                     "# HELP tessera_http_requests_total HTTP requests served.\n"
                     "# TYPE tessera_http_requests_total counter\n"
-                    "tessera_http_requests_total %llu\n"
-                    "# HELP tessera_room_late_ticks_total Ticks that ran over a frame late.\n"
-                    "# TYPE tessera_room_late_ticks_total counter\n",
+                    "tessera_http_requests_total %llu\n",
                     s->room_count, (unsigned long long)s->http_requests);
+    if (s->sip)
+        len += snprintf(text + len, sizeof(text) - len,
+                        "# HELP tessera_sip_media_timeouts_total SIP calls hung up for lack of RTP.\n"
+                        "# TYPE tessera_sip_media_timeouts_total counter\n"
+                        "tessera_sip_media_timeouts_total %llu\n",
+                        (unsigned long long)sip_media_timeouts(s->sip));
+    len += snprintf(text + len, sizeof(text) - len,
+                    "# HELP tessera_room_late_ticks_total Ticks that ran over a frame late.\n"
+                    "# TYPE tessera_room_late_ticks_total counter\n");
     for (int i = 0; i < s->room_count && len < (int)sizeof(text) - 200; i++)
         len += snprintf(text + len, sizeof(text) - len,
                         "tessera_room_late_ticks_total{room=\"%s\"} %ld\n", s->rooms[i]->id,

@@ -19,6 +19,19 @@ struct server_config {
     char sip_default_room[64];   /* room of a call whose Request-URI names none; "" : 404 */
     char sip_pin[16];            /* digits a call to the default room must key in; "" : none */
     int sip_invite_rate;         /* new INVITEs per second per source address; default 10 */
+    int sip_dial_timeout_s;      /* dial-out: unanswered this long -> CANCEL; default 30 */
+    int sip_dial_rate;           /* dial-out: new calls per second (server-wide); default 5 */
+    int sip_media_timeout_s;     /* a SIP call without RTP this long is hung up; 0 off; default 30 */
+    /* Dial-out credentials for digest challenges (401/407), chosen by name. */
+#define CONFIG_MAX_SIP_ACCOUNTS 8
+    struct config_sip_account {
+        char name[32];           /* "default" is used when a dial names none */
+        char username[64];
+        char password[128];
+        char realm[128];         /* "" : the challenge's realm */
+        char from[256];          /* From header (a SIP URI, optionally "Name" <uri>); "" : ours */
+    } sip_accounts[CONFIG_MAX_SIP_ACCOUNTS];
+    int sip_account_count;
     /* WebRTC (WHIP): ICE host candidate addresses (libnice skips loopback unless
      * listed) and the seconds after which a peer that has not connected, or has
      * gone silent, is removed. */
@@ -32,6 +45,9 @@ void config_defaults(struct server_config *c);
 
 /* Merges a JSON document into c; errors name the field. */
 int config_parse(struct server_config *c, const char *json, size_t len, char *err, size_t err_size);
+/* The account called name (NULL or "": "default"), or NULL. */
+const struct config_sip_account *config_find_sip_account(const struct server_config *c, const char *name);
+
 int config_load_file(struct server_config *c, const char *path, char *err, size_t err_size);
 
 #endif
