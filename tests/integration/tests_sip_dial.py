@@ -351,8 +351,64 @@ def test_sip_media_timeout(ctx):
         srv.stop()
 
 
+def levels(phone, codec, t0, t1, freqs):
+    """Levels (dBFS) of freqs in what phone received between seconds t0 and t1 of it."""
+    payload = phone.received_payload(sip_uac.CODECS[codec][0])
+    if len(payload) < 160 * 100:
+        raise AssertionError("%s received only %d bytes of %s" % (phone.name, len(payload), codec))
+    s = sip_uac.decode_payloads(phone.rtp_path, codec, payload)
+    return [lib.goertzel_db(s, 8000, f, t0, t1 - t0) for f in freqs]
+
+
+def test_sip_dial_mix_minus(ctx):
+    """A dial-in caller sends 440 Hz; the room dials a Python callee (answers PCMU
+    after ringing) that sends 880 Hz: the callee hears 440 and not itself, the
+    caller hears 880 and not itself; the callee's BYE ends the call ("ended")."""
+    srv = sip_server(ctx)
+    phones = []
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        anne = sip_uac.Phone(srv.sip_port, "Anne", "anne")
+        bea = sip_uac.Phone(srv.sip_port, "Bea", "bea")
+        phones = [anne, bea]
+        anne.rtp_path, bea.rtp_path = ctx.path("anne.ulaw"), ctx.path("bea.ulaw")
+        r = anne.invite("r1", anne.offer(["PCMU"]))
+        if not r or r.status != 200:
+            raise AssertionError("Anne's INVITE: %s" % r)
+        anne.start_media(sip_uac.sdp_media(r.body)[0][1], sip_uac.encode_tone(ctx.path("a.raw"), "PCMU", 440, 9), 0)
+        c = dial(srv, "r1", {"uri": "sip:bea@127.0.0.1:%d" % bea.port, "name": "Bea"})
+        invite = bea.answer_call(["PCMU"])
+        if not invite:
+            raise AssertionError("the callee got no INVITE (or no ACK to its 200)")
+        bea.start_media(sip_uac.sdp_media(invite.body)[0][1], sip_uac.encode_tone(ctx.path("b.raw"), "PCMU", 880, 6), 0)
+        follow(srv, "r1", c["id"], lambda c: c["state"] == "connected", 5)
+        time.sleep(5)
+        bea.stop_media()
+        anne.stop_media()
+        r = bea.bye()
+        if not r or r.status != 200:
+            raise AssertionError("the callee's BYE: %s" % r)
+        states, call, room = follow(srv, "r1", c["id"], lambda c: c["state"] == "ended", 5)
+        if call["reason"] != "the callee hung up":
+            raise AssertionError("ended call: %s" % call)
+        b440, b880 = levels(bea, "PCMU", 1.5, 4.5, (440, 880))
+        a440, a880 = levels(anne, "PCMU", 2.0, 5.0, (440, 880))
+        if b440 < -35 or b880 > b440 - 25:
+            raise AssertionError("the callee hears 440 Hz at %.1f dB and itself (880) at %.1f dB" % (b440, b880))
+        if a880 < -35 or a440 > a880 - 25:
+            raise AssertionError("the caller hears 880 Hz at %.1f dB and itself (440) at %.1f dB" % (a880, a440))
+        r = anne.bye()
+        if not r or r.status != 200:
+            raise AssertionError("the caller's BYE: %s" % r)
+    finally:
+        for p in phones:
+            p.close()
+        srv.stop()
+
+
 TESTS = [
     ("sip_dial_auth_call", test_sip_dial_auth_call),
+    ("sip_dial_mix_minus", test_sip_dial_mix_minus),
     ("sip_dial_busy", test_sip_dial_busy),
     ("sip_dial_no_answer", test_sip_dial_no_answer),
     ("sip_dial_no_codec", test_sip_dial_no_codec),

@@ -18,6 +18,7 @@ static const struct test_suite *const all_suites[] = {
     &sdp_suite,
     &dtls_suite,
     &sip_suite,
+    &config_sip_suite,
 };
 
 int test_fail(const char *file, int line, const char *expr)
