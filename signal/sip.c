@@ -77,7 +77,7 @@ struct sip_call;
 #define SIP_PIN_TRIES 3                  /* wrong PINs before we hang up */
 #define SIP_RATE_SLOTS 64                /* source addresses the INVITE limit tracks */
 #define SIP_DIAL_QUEUE 32                /* dial-out orders (and hang-ups) waiting for the SIP thread */
-#define SIP_AUTH_TRIES 2                 /* digest challenges answered per dialled call */
+#define SIP_AUTH_TRIES 1                 /* digest challenges answered per dialled call */
 
 /* A call we dialled (dial-out): its id in sip_dial.c's list and its progress. */
 struct sip_outgoing {
@@ -497,8 +497,9 @@ static void sip_dial_start(struct sip *sip, struct sip_dial_order *o)
     av_free(o);
 }
 
-/* A digest challenge (401/407) to our INVITE: answered once per SIP_AUTH_TRIES
- * with the call's account. Returns 1 when answered. */
+/* A digest challenge (401/407) to our INVITE: answered with the call's account,
+ * SIP_AUTH_TRIES times at most (a challenge after ours: refused). Returns 1 when
+ * answered. */
 static int sip_dial_authenticate(struct sip_call *call, int status, const sip_t *msg)
 {
     const msg_auth_t *au = !msg ? NULL : status == 401 ? msg->sip_www_authenticate : msg->sip_proxy_authenticate;
@@ -525,6 +526,7 @@ static int sip_dial_authenticate(struct sip_call *call, int status, const sip_t 
  * stack); without an answer we can use, BYE. */
 static void sip_dial_answered(struct sip *sip, struct sip_call *call, const sip_t *msg)
 {
+    char reason[300], *p;
     int has_sdp = msg && msg->sip_payload && msg->sip_payload->pl_len > 0 && sip_is_sdp(msg);
 
     call->out.answered = 1;
@@ -541,12 +543,12 @@ static void sip_dial_answered(struct sip *sip, struct sip_call *call, const sip_
         snprintf(call->room.reason, sizeof(call->room.reason), "the 200 OK has no SDP answer");
     }
     if (call->room.status != 200) {
-        char reason[300];
         log_warn("sip: call to %s answered, but %s; hanging up", call->from, call->room.reason);
-        snprintf(reason, sizeof(reason), "SIP;cause=488;text=\"%.200s\"", call->room.reason);
-        for (char *p = reason + 20; *p; p++)
-            if (*p == '"' && p[1])
+        snprintf(reason, sizeof(reason), "SIP;cause=488;text=\"%.200s", call->room.reason);
+        for (p = strchr(reason, '"') + 1; *p; p++)
+            if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
                 *p = '\'';
+        snprintf(p, sizeof(reason) - (size_t)(p - reason), "\"");
         sip_call_leave(sip, call);
         nua_bye(call->nh, SIPTAG_REASON_STR(reason), TAG_END());
         sip_dial_report_call(sip, call, "failed", 488, call->room.reason);
@@ -584,6 +586,15 @@ static void sip_dial_on_response(struct sip *sip, struct sip_call *call, int sta
                                                                          : " (no sip_accounts entry)") : "");
     log_warn("sip: call to %s failed: %d %s", call->from, status, reason);
     sip_dial_report_call(sip, call, "failed", status, reason);
+    if (status == 401 || status == 407) {
+        /* the stack keeps a challenged call for nua_authenticate(): end it here */
+        sip_call_leave(sip, call);
+        nua_handle_bind(call->nh, NULL);
+        nua_handle_destroy(call->nh);
+        call->nh = NULL;
+        if (!call->room.pending)
+            sip_call_free(sip, call);
+    }
 }
 
 /* nua_i_state terminated of a dialled call, before it leaves its room. */

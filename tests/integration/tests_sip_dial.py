@@ -169,6 +169,34 @@ def test_sip_dial_auth_call(ctx):
         raise AssertionError("no tile for the callee at 3.5 s")
 
 
+def test_sip_dial_auth_refused(ctx):
+    """Digest refusals: without an account for the dial the 401 fails the call ("no
+    sip_accounts entry"); with one whose credentials the callee refuses (401 again)
+    we answer once, then the call fails 401 "credentials refused" (no third INVITE:
+    the scenario checks it)."""
+    srv = sip_server(ctx, sip_accounts=[dict(ACCOUNT, name="other", password="wrong")])
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        for name, body, want in (("noacc", {}, "no sip_accounts entry"),
+                                 ("refused", {"account": "other"}, "credentials refused")):
+            sipp, port = start_callee(ctx, name, "uas_rechallenge.xml")
+            try:
+                c = dial(srv, "r1", dict(body, uri="sip:alice@127.0.0.1:%d" % port))
+                states, call, room = follow(srv, "r1", c["id"], lambda c: c["state"] == "failed", 10)
+            finally:
+                if name == "refused":
+                    finish_callee(ctx, sipp, name)
+                else:
+                    sipp.kill()
+                    sipp.wait()
+            if call["status"] != 401 or want not in call["reason"] or room["state"]["participants"]:
+                raise AssertionError("%s: %s" % (name, call))
+    finally:
+        srv.stop()
+    if read(ctx.path("refused_messages.log")).count("INVITE sip:") != 2:
+        raise AssertionError("expected exactly two INVITEs to the refusing callee")
+
+
 def test_sip_dial_busy(ctx):
     """A callee that rings then answers 486: calling -> ringing -> failed 486, no
     participant; with "video": true our offer has an H.264 video m= line too."""
@@ -409,6 +437,7 @@ def test_sip_dial_mix_minus(ctx):
 TESTS = [
     ("sip_dial_auth_call", test_sip_dial_auth_call),
     ("sip_dial_mix_minus", test_sip_dial_mix_minus),
+    ("sip_dial_auth_refused", test_sip_dial_auth_refused),
     ("sip_dial_busy", test_sip_dial_busy),
     ("sip_dial_no_answer", test_sip_dial_no_answer),
     ("sip_dial_no_codec", test_sip_dial_no_codec),
