@@ -197,6 +197,48 @@ def test_sip_dial_auth_refused(ctx):
         raise AssertionError("expected exactly two INVITEs to the refusing callee")
 
 
+def test_sip_dial_hang_up(ctx):
+    """Hanging up from our side: DELETE of the dialled call sends the callee a BYE
+    (ended, "hung up through the API"); DELETE of its participant too (BYE with
+    Reason cause=410, ended); deleting the room while a call rings CANCELs it (the
+    sipp callee expects the CANCEL)."""
+    srv = sip_server(ctx)
+    callee = None
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        callee = sip_uac.Phone(srv.sip_port, "Bea", "bea")
+        for how in ("call", "participant"):
+            callee.requests = []
+            c = dial(srv, "r1", {"uri": "sip:bea@127.0.0.1:%d" % callee.port, "name": "Bea"})
+            if not callee.answer_call(["PCMU"], ring=0.1):
+                raise AssertionError("the callee got no INVITE (or no ACK)")
+            _, call, _ = follow(srv, "r1", c["id"], lambda c: c["state"] == "connected", 5)
+            path = ("/rooms/r1/dial/%d" % c["id"]) if how == "call" else ("/rooms/r1/participants/%d" % call["participant"])
+            srv.ok("DELETE", path, expect=(204,))
+            if not callee.wait_request("BYE", 5):
+                raise AssertionError("no BYE to the callee after DELETE %s" % path)
+            _, call, room = follow(srv, "r1", c["id"], lambda c: c["state"] == "ended", 5)
+            want = "hung up through the API" if how == "call" else "room deleted or participant removed"
+            if call["reason"] != want or room["state"]["participants"]:
+                raise AssertionError("after DELETE %s: %s, participants %s" % (path, call, room["state"]["participants"]))
+            bye = [m for m in callee.requests if m.method == "BYE"][0]
+            if how == "participant" and "cause=410" not in bye.get("reason"):
+                raise AssertionError("BYE after the participant's removal: %s" % bye)
+        sipp, port = start_callee(ctx, "callee", "uas_no_answer.xml")
+        try:
+            c = dial(srv, "r1", {"uri": "sip:carol@127.0.0.1:%d" % port})
+            follow(srv, "r1", c["id"], lambda c: c["state"] == "ringing", 5)
+            srv.ok("DELETE", "/rooms/r1", expect=(204,))
+        finally:
+            finish_callee(ctx, sipp, "callee", timeout=8)
+        if "deleted while dialling" not in srv.read_log():
+            raise AssertionError("no log line for the call cancelled with its room")
+    finally:
+        if callee:
+            callee.close()
+        srv.stop()
+
+
 def test_sip_dial_busy(ctx):
     """A callee that rings then answers 486: calling -> ringing -> failed 486, no
     participant; with "video": true our offer has an H.264 video m= line too."""
@@ -438,6 +480,7 @@ TESTS = [
     ("sip_dial_auth_call", test_sip_dial_auth_call),
     ("sip_dial_mix_minus", test_sip_dial_mix_minus),
     ("sip_dial_auth_refused", test_sip_dial_auth_refused),
+    ("sip_dial_hang_up", test_sip_dial_hang_up),
     ("sip_dial_busy", test_sip_dial_busy),
     ("sip_dial_no_answer", test_sip_dial_no_answer),
     ("sip_dial_no_codec", test_sip_dial_no_codec),
