@@ -158,9 +158,11 @@ def test_sip_dial_auth_call(ctx):
     if len(media) != 1 or media[0][0] != "audio" or media[0][2][0] != 9 or 0 not in media[0][2]:
         raise AssertionError("our offer is not audio-only with G.722 first and PCMU: %s" % (media,))
     a = lib.decode_audio(ctx.path("rec.mkv"), 16000)
-    best = max(lib.goertzel_db(a, 16000, 660, t * 0.5, 1.0) for t in range(int(len(a) / 16000 * 2) - 1))
-    if best < -35:
-        raise AssertionError("the callee's 660 Hz is at most %.1f dB in the recording" % best)
+    best, ref = max((lib.goertzel_db(a, 16000, 660, t * 0.5, 1.0), lib.goertzel_db(a, 16000, 300, t * 0.5, 1.0))
+                    for t in range(int(len(a) / 16000 * 2) - 1))
+    if best < -35 or best < ref + 20:
+        raise AssertionError("the callee's 660 Hz is at most %.1f dB in the recording (300 Hz there: %.1f dB)"
+                             % (best, ref))
     f = lib.grab_frame(ctx.path("rec.mkv"), 3.5, ctx.dir)
     tile = lib.layout_tiles("grid", 1, f.w, f.h)[0]
     x0, y0 = lib.tile_point(tile, 0.35, 0.3)
