@@ -447,7 +447,7 @@ static void sip_dial_tell(struct sip *sip, int id, const char *state, int status
 
     snprintf(rep.reason, sizeof(rep.reason), "%s", reason ? reason : "");
     if (loop_call_run(sip->server->calls, sip_dial_report, &rep) < 0 && pending)
-        log_warn("sip: dialled call %d: the loop has stopped; its offer's ports close at exit", id);
+        log_warn("sip: dialled call %d: the loop has stopped; its offer's ports stay open until exit", id);
 }
 
 static void sip_dial_report_call(struct sip *sip, struct sip_call *call, const char *state, int status,
@@ -630,6 +630,20 @@ static void sip_dial_stop(struct sip *sip, struct sip_call *call, const char *st
     }
 }
 
+/* DELETE /rooms/{id}/dial/{callid}: CANCEL or BYE, unless the call is over. */
+static void sip_dial_hang_up_call(struct sip *sip, int id)
+{
+    for (int i = 0; i < sip->call_count; i++) {
+        struct sip_call *call = sip->calls[i];
+
+        if (call->out.id != id || !call->nh || call->out.over)
+            continue;
+        log_info("sip: call to %s: hanging up (API)", call->from);
+        sip_dial_stop(sip, call, "ended", call->out.answered ? 200 : 487,
+                      call->out.answered ? "hung up through the API" : "cancelled through the API");
+    }
+}
+
 /* Every tick: the orders and hang-ups the loop thread queued, and the unanswered
  * calls whose time is up (CANCEL, "failed" 408). */
 static void sip_dial_tick(struct sip *sip)
@@ -650,12 +664,7 @@ static void sip_dial_tick(struct sip *sip)
     for (int i = 0; i < order_count; i++)
         sip_dial_start(sip, orders[i]);
     for (int k = 0; k < hang_up_count; k++)
-        for (int i = 0; i < sip->call_count; i++)
-            if (sip->calls[i]->out.id == hang_ups[k] && sip->calls[i]->nh) {
-                log_info("sip: call to %s: hanging up (API)", sip->calls[i]->from);
-                sip_dial_stop(sip, sip->calls[i], "ended", sip->calls[i]->out.answered ? 200 : 487,
-                              sip->calls[i]->out.answered ? "hung up through the API" : "cancelled through the API");
-            }
+        sip_dial_hang_up_call(sip, hang_ups[k]);
     for (int i = 0; i < sip->call_count; i++) {
         struct sip_call *call = sip->calls[i];
         char reason[64];
