@@ -91,6 +91,7 @@ static void rtp_endpoint_enqueue(struct rtp_endpoint *e, const uint8_t *buf, siz
 {
     pthread_mutex_lock(&e->lock);
     e->stats.received++;
+    e->stats.rtp_received += !is_rtcp;
     if (e->count == e->slot_count) {
         e->stats.queue_drops++;
     } else {

@@ -13,6 +13,7 @@ struct rtp_endpoint;
 
 struct rtp_endpoint_stats {
     uint64_t received, queue_drops, sent, send_errors;
+    uint64_t rtp_received;       /* of received: the RTP (not RTCP) datagrams */
 };
 
 /* Binds a socket pair (RTP on an even port, RTCP on the next) or, with rtcp_mux,

@@ -11,6 +11,7 @@
 #include "signal/http.h"
 #include "signal/room_page.h"
 #include "signal/server.h"
+#include "signal/sip.h"
 
 static void api_metrics(struct server *s, struct evhttp_request *req)
 {
@@ -28,11 +29,18 @@ static void api_metrics(struct server *s, struct evhttp_request *req)
                     "# HELP tessera_whep_profile_switches_total Adaptive WHEP viewers moved to another profile.\n"
                     "# TYPE tessera_whep_profile_switches_total counter\n"
                     "tessera_whep_profile_switches_total{direction=\"down\"} %llu\n"
-                    "tessera_whep_profile_switches_total{direction=\"up\"} %llu\n"
-                    "# HELP tessera_room_late_ticks_total Ticks that ran over a frame late.\n"
-                    "# TYPE tessera_room_late_ticks_total counter\n",
+                    "tessera_whep_profile_switches_total{direction=\"up\"} %llu\n",
                     s->room_count, (unsigned long long)s->http_requests,
                     (unsigned long long)down, (unsigned long long)up);
+    if (s->sip)
+        len += snprintf(text + len, sizeof(text) - len,
+                        "# HELP tessera_sip_media_timeouts_total SIP calls hung up for lack of RTP.\n"
+                        "# TYPE tessera_sip_media_timeouts_total counter\n"
+                        "tessera_sip_media_timeouts_total %llu\n",
+                        (unsigned long long)sip_media_timeouts(s->sip));
+    len += snprintf(text + len, sizeof(text) - len,
+                    "# HELP tessera_room_late_ticks_total Ticks that ran over a frame late.\n"
+                    "# TYPE tessera_room_late_ticks_total counter\n");
     for (int i = 0; i < s->room_count && len < (int)sizeof(text) - 200; i++)
         len += snprintf(text + len, sizeof(text) - len,
                         "tessera_room_late_ticks_total{room=\"%s\"} %ld\n", s->rooms[i]->id,

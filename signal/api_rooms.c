@@ -16,6 +16,7 @@
 #include "signal/http.h"
 #include "signal/output_rtp.h"
 #include "signal/server.h"
+#include "signal/sip_dial.h"
 
 static const char *api_layouts_dir(void)
 {
@@ -598,10 +599,16 @@ void api_rooms(struct server *s, struct evhttp_request *req, char seg[][128], in
         http_reply_error(req, 404, "no room %s", seg[1]);
         return;
     }
-    if (n == 2 && method == EVHTTP_REQ_GET)
-        http_reply_json(req, 200, api_room_json(r));
+    if (n == 2 && method == EVHTTP_REQ_GET) {
+        json_t *room = api_room_json(r);
+        if (room)
+            json_object_set_new(room, "calls", sip_dial_room_json(s, r));
+        http_reply_json(req, 200, room);
+    }
     else if (n == 2 && method == EVHTTP_REQ_DELETE)
         api_delete_room(s, r, req);
+    else if ((n == 3 || n == 4) && !strcmp(seg[2], "dial"))
+        api_dial(s, r, req, seg, n);
     else if (n >= 3 && !strcmp(seg[2], "outputs"))
         api_outputs(s, r, req, seg, n);
     else if (n == 3 && !strcmp(seg[2], "layout") && method != EVHTTP_REQ_GET)

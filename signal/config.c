@@ -25,6 +25,9 @@ void config_defaults(struct server_config *c)
     c->sip_invite_rate = 10;
     c->sip_pin_timeout_s = 30;
     snprintf(c->sip_prompt_dir, sizeof(c->sip_prompt_dir), "%s", TESSERA_PROMPT_DIR);
+    c->sip_dial_timeout_s = 30;
+    c->sip_dial_rate = 5;
+    c->sip_media_timeout_s = 30;
 }
 
 static int config_string(json_t *obj, const char *key, char *dst, size_t size,
@@ -81,6 +84,62 @@ fail:
     return AVERROR(EINVAL);
 }
 
+/* "sip_accounts": [{"name", "username", "password", "realm"?, "from"?}, ...]. */
+static int config_sip_accounts(json_t *obj, struct server_config *c, char *err, size_t err_size)
+{
+    json_t *v = json_object_get(obj, "sip_accounts"), *item;
+    size_t i;
+    int ret;
+
+    if (!v)
+        return 0;
+    if (!json_is_array(v) || json_array_size(v) > CONFIG_MAX_SIP_ACCOUNTS) {
+        snprintf(err, err_size, "config: \"sip_accounts\" must be an array of up to %d accounts",
+                 CONFIG_MAX_SIP_ACCOUNTS);
+        return AVERROR(EINVAL);
+    }
+    json_array_foreach(v, i, item) {
+        struct config_sip_account *a = &c->sip_accounts[i];
+
+        memset(a, 0, sizeof(*a));
+        if (!json_is_object(item)) {
+            snprintf(err, err_size, "config: sip_accounts[%zu] must be an object", i);
+            return AVERROR(EINVAL);
+        }
+        if ((ret = config_string(item, "name", a->name, sizeof(a->name), err, err_size)) < 0 ||
+            (ret = config_string(item, "username", a->username, sizeof(a->username), err, err_size)) < 0 ||
+            (ret = config_string(item, "password", a->password, sizeof(a->password), err, err_size)) < 0 ||
+            (ret = config_string(item, "realm", a->realm, sizeof(a->realm), err, err_size)) < 0 ||
+            (ret = config_string(item, "from", a->from, sizeof(a->from), err, err_size)) < 0)
+            return ret;
+        if (!a->name[0])
+            snprintf(a->name, sizeof(a->name), "default");
+        if (!a->username[0] || strpbrk(a->username, ":\"") || strchr(a->realm, '"') ||
+            (a->from[0] && (strpbrk(a->from, "\r\n") || !strstr(a->from, "sip:")))) {
+            snprintf(err, err_size, "config: sip_accounts[%zu] needs a \"username\" (no ':' or '\"'), a realm "
+                     "without '\"' and a \"from\" with a sip: URI", i);
+            return AVERROR(EINVAL);
+        }
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(c->sip_accounts[k].name, a->name)) {
+                snprintf(err, err_size, "config: two sip_accounts are named \"%s\"", a->name);
+                return AVERROR(EINVAL);
+            }
+    }
+    c->sip_account_count = (int)json_array_size(v);
+    return 0;
+}
+
+const struct config_sip_account *config_find_sip_account(const struct server_config *c, const char *name)
+{
+    if (!name || !*name)
+        name = "default";
+    for (int i = 0; i < c->sip_account_count; i++)
+        if (!strcmp(c->sip_accounts[i].name, name))
+            return &c->sip_accounts[i];
+    return NULL;
+}
+
 int config_parse(struct server_config *c, const char *json, size_t len, char *err, size_t err_size)
 {
     json_error_t jerr;
@@ -111,7 +170,11 @@ int config_parse(struct server_config *c, const char *json, size_t len, char *er
         (ret = config_int(root, "sip_invite_rate", 1, 100000, &c->sip_invite_rate, err, err_size)) < 0 ||
         (ret = config_int(root, "sip_pin_timeout_s", 1, 3600, &c->sip_pin_timeout_s, err, err_size)) < 0 ||
         (ret = config_string(root, "sip_prompt_dir", c->sip_prompt_dir, sizeof(c->sip_prompt_dir),
-                             err, err_size)) < 0)
+                             err, err_size)) < 0 ||
+        (ret = config_int(root, "sip_dial_timeout_s", 1, 600, &c->sip_dial_timeout_s, err, err_size)) < 0 ||
+        (ret = config_int(root, "sip_dial_rate", 1, 1000, &c->sip_dial_rate, err, err_size)) < 0 ||
+        (ret = config_int(root, "sip_media_timeout_s", 0, 3600, &c->sip_media_timeout_s, err, err_size)) < 0 ||
+        (ret = config_sip_accounts(root, c, err, err_size)) < 0)
         goto done;
     if (c->sip_pin[strspn(c->sip_pin, "0123456789*")]) {
         snprintf(err, err_size, "config: \"sip_pin\" must be digits (0-9, *)");

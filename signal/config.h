@@ -22,6 +22,19 @@ struct server_config {
     int sip_invite_rate;         /* new INVITEs per second per source address; default 10 */
     int sip_pin_timeout_s;       /* a call waiting this long for its PIN is hung up; default 30 */
     char sip_prompt_dir[1024];   /* pin_enter.wav, pin_wrong.wav; default the build's prompts/ */
+    int sip_dial_timeout_s;      /* dial-out: unanswered this long -> CANCEL; default 30 */
+    int sip_dial_rate;           /* dial-out: new calls per second (server-wide); default 5 */
+    int sip_media_timeout_s;     /* a SIP call without RTP this long is hung up; 0 off; default 30 */
+    /* Dial-out credentials for digest challenges (401/407), chosen by name. */
+#define CONFIG_MAX_SIP_ACCOUNTS 8
+    struct config_sip_account {
+        char name[32];           /* "default" is used when a dial names none */
+        char username[64];
+        char password[128];
+        char realm[128];         /* "" : the challenge's realm */
+        char from[256];          /* From header (a SIP URI, optionally "Name" <uri>); "" : ours */
+    } sip_accounts[CONFIG_MAX_SIP_ACCOUNTS];
+    int sip_account_count;
     /* WebRTC (WHIP): ICE host candidate addresses (libnice skips loopback unless
      * listed) and the seconds after which a peer that has not connected, or has
      * gone silent, is removed. */
@@ -38,6 +51,9 @@ void config_defaults(struct server_config *c);
 
 /* Merges a JSON document into c; errors name the field. */
 int config_parse(struct server_config *c, const char *json, size_t len, char *err, size_t err_size);
+/* The account called name (NULL or "": "default"), or NULL. */
+const struct config_sip_account *config_find_sip_account(const struct server_config *c, const char *name);
+
 int config_load_file(struct server_config *c, const char *path, char *err, size_t err_size);
 
 #endif

@@ -580,6 +580,13 @@ int participant_offer(struct server *s, struct server_room *r, const struct part
                       struct participant_pending **out, char *offer, size_t offer_size,
                       char *err, size_t err_size)
 {
+    return participant_offer_media(s, r, prefs, 1, out, offer, offer_size, err, err_size);
+}
+
+int participant_offer_media(struct server *s, struct server_room *r, const struct participant_prefs *prefs,
+                            int with_video, struct participant_pending **out, char *offer, size_t offer_size,
+                            char *err, size_t err_size)
+{
     struct participant_pending *pp = NULL;
     int ret;
 
@@ -592,7 +599,7 @@ int participant_offer(struct server *s, struct server_room *r, const struct part
         ret = AVERROR(ENOMEM);
         goto fail;
     }
-    for (int v = 0; v < 2; v++) {
+    for (int v = 0; v < 1 + !!with_video; v++) {
         struct sdp_media *m = &pp->offer->media[pp->offer->media_count];
         int idx = pp->offer->media_count;
 

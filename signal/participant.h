@@ -64,6 +64,11 @@ int participant_offer(struct server *s, struct server_room *r, const struct part
                       struct participant_pending **out, char *offer, size_t offer_size,
                       char *err, size_t err_size);
 
+/* The same offer, with the video m= line only when with_video is set (SIP dial-out). */
+int participant_offer_media(struct server *s, struct server_room *r, const struct participant_prefs *prefs,
+                            int with_video, struct participant_pending **out, char *offer, size_t offer_size,
+                            char *err, size_t err_size);
+
 /* Creates the participant from the peer's answer (req->offer holds the ANSWER's text;
  * name, profile and is_phone as for participant_create) to the offer of *pending,
  * which it takes (always freed, *pending set to NULL). For each m= line the codec is

@@ -18,6 +18,7 @@
 #include "signal/participant.h"
 #include "signal/server.h"
 #include "signal/sip.h"
+#include "signal/sip_dial.h"
 #include "signal/whip.h"
 
 struct server_room *server_find_room(struct server *s, const char *id)
@@ -137,6 +138,7 @@ void server_close(struct server **p)
     /* The SIP thread may wait in loop_call_run: close it before joining. */
     loop_call_close(s->calls);
     sip_stop(&s->sip);
+    sip_dial_list_free(&s->dials);
     whip_stop(s);
     loop_call_free(&s->calls);
     for (int i = 0; i < s->room_count; i++)

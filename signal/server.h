@@ -71,6 +71,7 @@ struct dtls_cert;
 struct ice_thread;
 struct loop_call;
 struct sip;
+struct sip_dial_list;
 
 struct server {
     struct server_config cfg;
@@ -78,6 +79,7 @@ struct server {
     struct evhttp *http;
     struct loop_call *calls;     /* other threads run code on the loop through this */
     struct sip *sip;             /* the SIP user agent's thread, NULL when SIP is off */
+    struct sip_dial_list *dials; /* dialled calls (signal/sip_dial.c), made on first use */
     struct ice_thread *ice;      /* WebRTC: the ICE thread (signal/whip.c) */
     struct dtls_cert *dtls_cert; /* WebRTC: our certificate, made at start-up */
     struct prompt *pin_prompt;   /* SIP: what a caller waiting for its PIN hears, */

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +66,8 @@ struct sip_call;
 #include "signal/participant.h"
 #include "signal/server.h"
 #include "signal/sip.h"
+#include "signal/sip_dial.h"
+#include "signal/sip_probe.h"
 #include "signal/sip_room.h"
 
 #define SIP_MAX_CALLS 256
@@ -73,6 +76,28 @@ struct sip_call;
 #define SIP_KEYS_MS 100                  /* how often waiting calls' keys are read */
 #define SIP_PIN_TRIES 3                  /* wrong PINs before we hang up */
 #define SIP_RATE_SLOTS 64                /* source addresses the INVITE limit tracks */
+#define SIP_DIAL_QUEUE 32                /* dial-out orders (and hang-ups) waiting for the SIP thread */
+#define SIP_AUTH_TRIES 1                 /* digest challenges answered per dialled call */
+
+/* A call we dialled (dial-out): its id in sip_dial.c's list and its progress. */
+struct sip_outgoing {
+    int id;                              /* 0: a dial-in call */
+    int answered;                        /* a 2xx came */
+    int over;                            /* "failed" or "ended" reported */
+    int ringing;                         /* "ringing" reported */
+    int64_t deadline_ms;                 /* unanswered then: CANCEL */
+    int timeout_s;
+    int auth_tries;
+    char auth_user[64], auth_password[128], auth_realm[128];
+    char end_reason[128];                /* why we hung up, "" : the callee did */
+    int end_status;
+};
+
+/* RTP seen from a call's participant (media timeout). */
+struct sip_media_watch {
+    uint64_t packets;                    /* RTP datagrams at the last change */
+    int64_t seen_ms;                     /* when they last changed (0: not yet watched) */
+};
 
 /* One call: its handle and its place in a room. */
 struct sip_call {
@@ -88,7 +113,9 @@ struct sip_call {
     int held;                            /* on hold (as applied to the media) */
     int video_off;                       /* our last answer does not send video */
     int video_paused;                    /* no room video sent (as applied) */
-    int hung_up;                         /* we sent BYE (room gone, PIN time limit) */
+    int hung_up;                         /* we sent BYE (room gone, PIN or media time limit) */
+    struct sip_outgoing out;             /* dial-out only */
+    struct sip_media_watch media;
 };
 
 /* New INVITEs from one source address in the current second. */
@@ -115,6 +142,12 @@ struct sip {
     unsigned ticks;                      /* keys timer runs */
     struct sip_call *calls[SIP_MAX_CALLS];
     int call_count;
+    /* dial-out requests from the loop thread, under lock */
+    struct sip_dial_order *orders[SIP_DIAL_QUEUE];
+    int order_count;
+    int hang_ups[SIP_DIAL_QUEUE];
+    int hang_up_count;
+    atomic_uint_fast64_t media_timeouts;
 };
 
 static int64_t sip_now_ms(void);
@@ -447,8 +480,299 @@ static void sip_hang_up_orphans(struct sip *sip)
     }
 }
 
+/* ---- dial-out and call supervision ---- */
+
+static int64_t sip_now_ms(void);
+
+/* Tells the loop thread (sip_dial.c) how dialled call id is doing. */
+static void sip_dial_tell(struct sip *sip, int id, const char *state, int status, const char *reason,
+                          int participant_id, struct participant_pending *pending)
+{
+    struct sip_dial_report rep = { .id = id, .state = state, .status = status,
+                                   .participant_id = participant_id, .pending = pending };
+
+    snprintf(rep.reason, sizeof(rep.reason), "%s", reason ? reason : "");
+    if (loop_call_run(sip->server->calls, sip_dial_report, &rep) < 0 && pending)
+        log_warn("sip: dialled call %d: the loop has stopped; its offer's ports stay open until exit", id);
+}
+
+static void sip_dial_report_call(struct sip *sip, struct sip_call *call, const char *state, int status,
+                                 const char *reason)
+{
+    if (call->out.over)
+        return;
+    call->out.over = !strcmp(state, "failed") || !strcmp(state, "ended");
+    sip_dial_tell(sip, call->out.id, state, status, reason, call->room.participant_id, NULL);
+}
+
+/* Sends the INVITE of a dial-out order (taken). */
+static void sip_dial_start(struct sip *sip, struct sip_dial_order *o)
+{
+    struct sip_call *call = sip_call_new(sip, NULL);
+    nua_handle_t *nh = NULL;
+
+    if (call)
+        nh = nua_handle(sip->nua, call, NUTAG_URL(o->uri), SIPTAG_TO_STR(o->uri), SIPTAG_FROM_STR(o->from),
+                        TAG_END());
+    if (!nh) {
+        log_warn("sip: cannot dial %s: %s", o->uri, call ? "invalid URI or From" : "too many calls");
+        sip_dial_tell(sip, o->id, "failed", call ? 400 : 503, call ? "invalid URI or From" : "too many calls",
+                      0, o->pending);
+        if (call)
+            sip_call_free(sip, call);
+        av_free(o);
+        return;
+    }
+    call->nh = nh;
+    snprintf(call->from, sizeof(call->from), "%s", o->uri + 4);
+    snprintf(call->room.name, sizeof(call->room.name), "%s", o->name);
+    snprintf(call->room.room, sizeof(call->room.room), "%s", o->room);
+    call->room.room_serial = o->room_serial;
+    call->room.pending = o->pending;
+    snprintf(call->room.local_sdp, sizeof(call->room.local_sdp), "%s", o->offer);
+    snprintf(call->last_sdp, sizeof(call->last_sdp), "%s", o->offer);
+    call->sdp_version = 1;
+    call->out.id = o->id;
+    call->out.timeout_s = o->timeout_s;
+    call->out.deadline_ms = sip_now_ms() + (int64_t)o->timeout_s * 1000;
+    snprintf(call->out.auth_user, sizeof(call->out.auth_user), "%s", o->auth_user);
+    snprintf(call->out.auth_password, sizeof(call->out.auth_password), "%s", o->auth_password);
+    snprintf(call->out.auth_realm, sizeof(call->out.auth_realm), "%s", o->auth_realm);
+    log_info("sip: dialling %s for room %s (call %d)", o->uri, o->room, o->id);
+    nua_invite(nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(o->offer), TAG_END());
+    av_free(o);
+}
+
+/* A digest challenge (401/407) to our INVITE: answered with the call's account,
+ * SIP_AUTH_TRIES times at most (a challenge after ours: refused). Returns 1 when
+ * answered. */
+static int sip_dial_authenticate(struct sip_call *call, int status, const sip_t *msg)
+{
+    const msg_auth_t *au = !msg ? NULL : status == 401 ? msg->sip_www_authenticate : msg->sip_proxy_authenticate;
+    const char *realm = au ? msg_params_find(au->au_params, "realm=") : NULL;
+    char quoted[160], cred[512];
+
+    if (!au || !call->out.auth_user[0] || call->out.auth_tries >= SIP_AUTH_TRIES)
+        return 0;
+    if (call->out.auth_realm[0]) {
+        snprintf(quoted, sizeof(quoted), "\"%s\"", call->out.auth_realm);
+        realm = quoted;
+    }
+    if (!realm)
+        return 0;
+    snprintf(cred, sizeof(cred), "%s:%s:%s:%s", au->au_scheme, realm, call->out.auth_user, call->out.auth_password);
+    call->out.auth_tries++;
+    log_info("sip: call to %s: %d challenge for realm %s, answering as %s", call->from, status, realm,
+             call->out.auth_user);
+    nua_authenticate(call->nh, NUTAG_AUTH(cred), TAG_END());
+    return 1;
+}
+
+/* The 2xx to our INVITE: the participant comes from the answer (ACK sent by the
+ * stack); without an answer we can use, BYE. */
+static void sip_dial_answered(struct sip *sip, struct sip_call *call, const sip_t *msg)
+{
+    char reason[300], *p;
+    int has_sdp = msg && msg->sip_payload && msg->sip_payload->pl_len > 0 && sip_is_sdp(msg);
+
+    call->out.answered = 1;
+    if (has_sdp) {
+        call->room.sdp = msg->sip_payload->pl_data;
+        call->room.sdp_len = msg->sip_payload->pl_len;
+        if (loop_call_run(sip->server->calls, sip_room_complete, &call->room) < 0) {
+            call->room.status = 503;
+            snprintf(call->room.reason, sizeof(call->room.reason), "shutting down");
+        }
+        call->room.sdp = NULL;
+    } else {
+        call->room.status = 488;
+        snprintf(call->room.reason, sizeof(call->room.reason), "the 200 OK has no SDP answer");
+    }
+    if (call->room.status != 200) {
+        log_warn("sip: call to %s answered, but %s; hanging up", call->from, call->room.reason);
+        snprintf(reason, sizeof(reason), "SIP;cause=488;text=\"%.200s", call->room.reason);
+        for (p = strchr(reason, '"') + 1; *p; p++)
+            if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+                *p = '\'';
+        snprintf(p, sizeof(reason) - (size_t)(p - reason), "\"");
+        sip_call_leave(sip, call);
+        nua_bye(call->nh, SIPTAG_REASON_STR(reason), TAG_END());
+        sip_dial_report_call(sip, call, "failed", 488, call->room.reason);
+        return;
+    }
+    call->media.seen_ms = sip_now_ms();
+    log_info("sip: call to %s (\"%s\") answered: participant %d of room %s", call->from, call->room.name,
+             call->room.participant_id, call->room.room);
+    sip_dial_report_call(sip, call, "connected", 200, "answered");
+}
+
+/* nua_r_invite: progress, challenges, the answer or the failure of a call we dialled. */
+static void sip_dial_on_response(struct sip *sip, struct sip_call *call, int status, const char *phrase,
+                                 const sip_t *msg)
+{
+    char reason[256];
+
+    if (!call || !call->out.id || call->out.over || call->out.answered)
+        return;
+    if ((status == 401 || status == 407) && sip_dial_authenticate(call, status, msg))
+        return;
+    if (status >= 100 && status < 200) {
+        if ((status == 180 || status == 183) && !call->out.ringing) {
+            call->out.ringing = 1;
+            sip_dial_report_call(sip, call, "ringing", status, phrase);
+        }
+        return;
+    }
+    if (status >= 200 && status < 300) {
+        sip_dial_answered(sip, call, msg);
+        return;
+    }
+    snprintf(reason, sizeof(reason), "%s%s", phrase ? phrase : "",
+             (status == 401 || status == 407) ? (call->out.auth_user[0] ? " (credentials refused)"
+                                                                         : " (no sip_accounts entry)") : "");
+    log_warn("sip: call to %s failed: %d %s", call->from, status, reason);
+    sip_dial_report_call(sip, call, "failed", status, reason);
+    if (status == 401 || status == 407) {
+        /* the stack keeps a challenged call for nua_authenticate(): end it here */
+        sip_call_leave(sip, call);
+        nua_handle_bind(call->nh, NULL);
+        nua_handle_destroy(call->nh);
+        call->nh = NULL;
+        if (!call->room.pending)
+            sip_call_free(sip, call);
+    }
+}
+
+/* nua_i_state terminated of a dialled call, before it leaves its room. */
+static void sip_dial_on_end(struct sip *sip, struct sip_call *call, int status, const char *phrase)
+{
+    char reason[256];
+
+    if (call->out.answered) {
+        snprintf(reason, sizeof(reason), "%s", call->out.end_reason[0] ? call->out.end_reason :
+                 call->hung_up ? "room deleted or participant removed" : "the callee hung up");
+        sip_dial_report_call(sip, call, "ended", call->out.end_status ? call->out.end_status : 200, reason);
+    } else {
+        snprintf(reason, sizeof(reason), "%s", phrase && *phrase ? phrase : "call ended before an answer");
+        sip_dial_report_call(sip, call, "failed", status >= 300 ? status : 500, reason);
+    }
+}
+
+/* Cancels (unanswered) or hangs up (answered) a dialled call, for `reason`. */
+static void sip_dial_stop(struct sip *sip, struct sip_call *call, const char *state, int status,
+                          const char *reason)
+{
+    if (!call->out.answered) {
+        sip_dial_report_call(sip, call, state, status, reason);
+        nua_cancel(call->nh, TAG_END());
+        return;
+    }
+    snprintf(call->out.end_reason, sizeof(call->out.end_reason), "%s", reason);
+    call->out.end_status = status;
+    if (call->room.participant_id) {
+        sip_call_leave(sip, call);
+        call->hung_up = 1;
+        nua_bye(call->nh, TAG_END());
+    }
+}
+
+/* DELETE /rooms/{id}/dial/{callid}: CANCEL or BYE, unless the call is over. */
+static void sip_dial_hang_up_call(struct sip *sip, int id)
+{
+    for (int i = 0; i < sip->call_count; i++) {
+        struct sip_call *call = sip->calls[i];
+
+        if (call->out.id != id || !call->nh || call->out.over)
+            continue;
+        log_info("sip: call to %s: hanging up (API)", call->from);
+        sip_dial_stop(sip, call, "ended", call->out.answered ? 200 : 487,
+                      call->out.answered ? "hung up through the API" : "cancelled through the API");
+    }
+}
+
+/* Every tick: the orders and hang-ups the loop thread queued, and the unanswered
+ * calls whose time is up (CANCEL, "failed" 408). */
+static void sip_dial_tick(struct sip *sip)
+{
+    struct sip_dial_order *orders[SIP_DIAL_QUEUE];
+    int hang_ups[SIP_DIAL_QUEUE], order_count, hang_up_count;
+    int64_t now = sip_now_ms();
+
+    if (sip->stopping)
+        return;                          /* sip_stop() frees what is queued */
+    pthread_mutex_lock(&sip->lock);
+    order_count = sip->order_count;
+    hang_up_count = sip->hang_up_count;
+    memcpy(orders, sip->orders, sizeof(orders[0]) * (size_t)order_count);
+    memcpy(hang_ups, sip->hang_ups, sizeof(hang_ups[0]) * (size_t)hang_up_count);
+    sip->order_count = sip->hang_up_count = 0;
+    pthread_mutex_unlock(&sip->lock);
+    for (int i = 0; i < order_count; i++)
+        sip_dial_start(sip, orders[i]);
+    for (int k = 0; k < hang_up_count; k++)
+        sip_dial_hang_up_call(sip, hang_ups[k]);
+    for (int i = 0; i < sip->call_count; i++) {
+        struct sip_call *call = sip->calls[i];
+        char reason[64];
+
+        if (!call->out.id || call->out.answered || call->out.over || now < call->out.deadline_ms || !call->nh)
+            continue;
+        snprintf(reason, sizeof(reason), "no answer within %d s", call->out.timeout_s);
+        log_warn("sip: call to %s: %s; cancelling", call->from, reason);
+        sip_dial_stop(sip, call, "failed", 408, reason);
+    }
+}
+
+/* A call whose participant received no RTP for sip_media_timeout_s (a held call
+ * is exempt): BYE with Reason SIP;cause=408, participant removed, counted. */
+static void sip_check_media(struct sip *sip, struct sip_call *call, const struct sip_probe *probe, int64_t now)
+{
+    const int timeout_s = sip->server->cfg.sip_media_timeout_s;
+
+    if (!call->media.seen_ms || call->held || probe->rtp_packets != call->media.packets) {
+        call->media.packets = probe->rtp_packets;
+        call->media.seen_ms = now;
+        return;
+    }
+    if (!timeout_s || now - call->media.seen_ms < (int64_t)timeout_s * 1000)
+        return;
+    log_warn("sip: call %s %s (participant %d, room %s): no RTP for %d s; hanging up (media timeout)",
+             call->out.id ? "to" : "from", call->from, call->room.participant_id, call->room.room, timeout_s);
+    atomic_fetch_add(&sip->media_timeouts, 1);
+    snprintf(call->out.end_reason, sizeof(call->out.end_reason), "media timeout: no RTP for %d s", timeout_s);
+    call->out.end_status = 408;
+    sip_call_leave(sip, call);
+    call->hung_up = 1;
+    nua_bye(call->nh, SIPTAG_REASON_STR("SIP;cause=408;text=\"media timeout\""), TAG_END());
+}
+
+/* Once a second: media timeouts, and unanswered dialled calls whose room was deleted. */
+static void sip_supervise(struct sip *sip)
+{
+    const int64_t now = sip_now_ms();
+
+    for (int i = 0; i < sip->call_count && !sip->stopping; i++) {
+        struct sip_call *call = sip->calls[i];
+        struct sip_probe probe = { .room_serial = call->room.room_serial, .participant_id = call->room.participant_id };
+        int dialling = call->out.id && !call->out.answered && !call->out.over;
+
+        if (!call->nh || call->hung_up || (!dialling && !call->room.participant_id))
+            continue;
+        snprintf(probe.room, sizeof(probe.room), "%s", call->room.room);
+        if (loop_call_run(sip->server->calls, sip_probe_call, &probe) < 0)
+            return;
+        if (dialling && !probe.room_exists) {
+            log_info("sip: call to %s: room %s deleted while dialling; cancelling", call->from, call->room.room);
+            sip_dial_stop(sip, call, "failed", 410, "room deleted");
+        } else if (!dialling && probe.present) {
+            sip_check_media(sip, call, &probe, now);
+        }
+    }
+}
+
 /* Every SIP_KEYS_MS: the keys the rooms collected for waiting calls (RFC 4733),
- * and their PIN time limit; once a second, calls whose room went away. */
+ * and their PIN time limit; once a second, calls whose room went away and calls
+ * whose media stopped. */
 static void sip_on_keys_timer(struct sip *sip, su_timer_t *t, struct sip *arg)
 {
     static const int checks_every = 1000 / SIP_KEYS_MS;
@@ -458,6 +782,9 @@ static void sip_on_keys_timer(struct sip *sip, su_timer_t *t, struct sip *arg)
     (void)arg;
     if (++sip->ticks % checks_every == 0 && !sip->stopping)
         sip_hang_up_orphans(sip);
+    if (sip->ticks % checks_every == 0 && !sip->stopping)
+        sip_supervise(sip);
+    sip_dial_tick(sip);
     for (int i = 0; i < sip->call_count; i++) {
         struct sip_call *call = sip->calls[i];
         char keys[32];
@@ -553,9 +880,11 @@ static void sip_on_state(struct sip *sip, int status, const char *phrase, nua_ha
     if (state != nua_callstate_terminated)
         return;
     if (call) {
+        if (call->out.id)
+            sip_dial_on_end(sip, call, status, phrase);
         sip_call_leave(sip, call);
-        log_info("sip: call from %s in room %s ended (%d %s)", call->from, call->room.room, status,
-                 phrase ? phrase : "");
+        log_info("sip: call %s %s in room %s ended (%d %s)", call->out.id ? "to" : "from", call->from,
+                 call->room.room, status, phrase ? phrase : "");
         call->nh = NULL;
         call->waiting = 0;
         /* A late offer still pending: the loop has stopped (shutdown), sip_stop frees it. */
@@ -585,6 +914,9 @@ static void sip_on_event(nua_event_t event, int status, char const *phrase, nua_
                 nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("1"), TAG_END());
             }
         }
+        break;
+    case nua_r_invite:
+        sip_dial_on_response(sip, call, status, phrase, msg);
         break;
     case nua_i_ack:
         if (call)
@@ -833,7 +1165,11 @@ void sip_stop(struct sip **p)
         log_error("sip: cannot reach the SIP thread to stop it");
     pthread_join(sip->thread, NULL);
     su_deinit();
-    /* The SIP thread has ended: what its calls still hold is the loop thread's. */
+    /* The SIP thread has ended: what its calls and queue still hold is the loop thread's. */
+    for (int i = 0; i < sip->order_count; i++) {
+        participant_pending_free(&sip->orders[i]->pending);
+        av_free(sip->orders[i]);
+    }
     for (int i = 0; i < sip->call_count; i++) {
         participant_pending_free(&sip->calls[i]->room.pending);
         keybox_unref(&sip->calls[i]->room.keys);
@@ -843,4 +1179,39 @@ void sip_stop(struct sip **p)
     pthread_mutex_destroy(&sip->lock);
     av_free(sip);
     *p = NULL;
+}
+
+int sip_dial(struct sip *sip, struct sip_dial_order *order)
+{
+    int ret = AVERROR(EAGAIN);
+
+    pthread_mutex_lock(&sip->lock);
+    if (sip->order_count < SIP_DIAL_QUEUE) {
+        sip->orders[sip->order_count++] = order;
+        ret = 0;
+    }
+    pthread_mutex_unlock(&sip->lock);
+    if (ret < 0) {
+        participant_pending_free(&order->pending);
+        av_free(order);
+    }
+    return ret;
+}
+
+int sip_dial_hang_up(struct sip *sip, int id)
+{
+    int ret = AVERROR(EAGAIN);
+
+    pthread_mutex_lock(&sip->lock);
+    if (sip->hang_up_count < SIP_DIAL_QUEUE) {
+        sip->hang_ups[sip->hang_up_count++] = id;
+        ret = 0;
+    }
+    pthread_mutex_unlock(&sip->lock);
+    return ret;
+}
+
+uint64_t sip_media_timeouts(const struct sip *sip)
+{
+    return sip ? atomic_load(&sip->media_timeouts) : 0;
 }

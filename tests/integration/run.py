@@ -22,10 +22,11 @@ import tests_webrtc             # noqa: E402
 import tests_sip                # noqa: E402
 import tests_broadcast          # noqa: E402
 import tests_sip_media          # noqa: E402
+import tests_sip_dial           # noqa: E402
 
 TESTS = (tests_cli.TESTS[:2] + tests_profiles.TESTS + tests_picture.TESTS + tests_cli.TESTS[2:] +
          tests_serve.TESTS + tests_broadcast.TESTS + tests_serve_sync.TESTS + tests_serve_level.TESTS +
-         tests_sip.TESTS + tests_sip_media.TESTS + tests_webrtc.TESTS)
+         tests_sip.TESTS + tests_sip_media.TESTS + tests_sip_dial.TESTS + tests_webrtc.TESTS)
 
 
 def select(args):

@@ -2,8 +2,8 @@
 
 Not a SIP stack: one dialog over UDP on 127.0.0.1 at a time, enough to drive a real
 stack (tessera's sofia-sip) through INVITE (with or without SDP), ACK, re-INVITE,
-BYE, CANCEL and OPTIONS, to answer the BYE the server sends, and to send datagrams
-that are not SIP at all. The phone sends a tone as RTP (PCMU or G.722 payloads
+BYE, CANCEL and OPTIONS, to answer the BYE the server sends, to be the callee of a
+dial-out (answer_call), and to send datagrams that are not SIP at all. The phone sends a tone as RTP (PCMU or G.722 payloads
 encoded by ffmpeg beforehand) and keeps every RTP payload it receives, which the
 test decodes with ffmpeg and measures. A video phone also offers video (H.264,
 H.263-1998) on a second port pair, counts the RTP that arrives there and can
@@ -218,7 +218,9 @@ class Phone:
             m = Message(data)
             if not m.is_response:
                 self.requests.append(m)
-                if m.method != "BYE" or self.answer_byes:
+                if m.method == "ACK" or (m.method == "INVITE" and not self.to_header):
+                    pass                    # no answer to an ACK; a call to us: answer_call()
+                elif m.method != "BYE" or self.answer_byes:
                     self._answer_request(m)
                 if m.method == "ACK":
                     continue
@@ -326,6 +328,51 @@ class Phone:
         elif final:
             self._ack_error(final, uri)
         return final, cancel
+
+    def _respond(self, m, status, reason, to_tag, body=""):
+        lines = ["SIP/2.0 %d %s" % (status, reason)] + ["Via: %s" % v for v in m.all("via")]
+        lines += ["From: %s" % m.get("from"), "To: %s;tag=%s" % (m.get("to"), to_tag),
+                  "Call-ID: %s" % m.get("call-id"), "CSeq: %s" % m.get("cseq"),
+                  "Contact: <sip:%s@%s:%d>" % (self.user, self.host, self.port)]
+        if body:
+            lines.append("Content-Type: application/sdp")
+        lines.append("Content-Length: %d" % len(body.encode()))
+        self.sip.sendto(("\r\n".join(lines) + "\r\n\r\n" + body).encode(), self.server)
+
+    def answer_call(self, codecs=("PCMU",), timeout=10.0, ring=0.3):
+        """Acts as the callee of a dial-out: waits for an INVITE, answers 180, then
+        after `ring` s 200 with an offer of codecs (retransmitted until the ACK).
+        Learns the dialog (a later bye() comes from us). Returns the INVITE, or None
+        when none came or no ACK followed."""
+        self.new_dialog()
+        deadline = time.monotonic() + timeout
+        invite = None
+        while invite is None and time.monotonic() < deadline:
+            m = self.receive(0.1)
+            if m and not m.is_response and m.method == "INVITE":
+                invite = m
+        if invite is None:
+            return None
+        tag = "%x" % random.getrandbits(32)
+        self._respond(invite, 180, "Ringing", tag)
+        time.sleep(ring)
+        answer = self.offer(codecs)
+        acked = False
+        while not acked and time.monotonic() < deadline:
+            self._respond(invite, 200, "OK", tag, answer)
+            t = time.monotonic() + 0.5
+            while not acked and time.monotonic() < t:
+                self.receive(0.05)
+                acked = any(r.method == "ACK" and r.get("call-id") == invite.get("call-id") for r in self.requests)
+        if not acked:
+            return None
+        self.call_id = invite.get("call-id")
+        self.from_tag = tag
+        self.to_header = invite.get("from")
+        contact = invite.get("contact")
+        self.target = contact[contact.index("<") + 1:contact.index(">")] if "<" in contact else contact
+        self.cseq = 0
+        return invite
 
     def wait_request(self, method, timeout):
         deadline = time.monotonic() + timeout

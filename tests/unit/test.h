@@ -42,5 +42,6 @@ extern const struct test_suite dtls_suite;
 extern const struct test_suite sink_rtp_suite;
 extern const struct test_suite sip_suite;
 extern const struct test_suite adapt_suite;
+extern const struct test_suite config_sip_suite;
 
 #endif

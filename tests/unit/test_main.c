@@ -20,6 +20,7 @@ static const struct test_suite *const all_suites[] = {
     &dtls_suite,
     &sip_suite,
     &adapt_suite,
+    &config_sip_suite,
 };
 
 int test_fail(const char *file, int line, const char *expr)
