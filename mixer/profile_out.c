@@ -117,6 +117,18 @@ int profile_out_pause_sink(struct profile_out *p, int sink_id, int paused)
     return AVERROR(ENOENT);
 }
 
+struct sink *profile_out_take_sink(struct profile_out *p, struct sink *s)
+{
+    for (int i = 0; i < p->sink_count; i++) {
+        if (p->sinks[i] != s)
+            continue;
+        memmove(p->sinks + i, p->sinks + i + 1, (size_t)(p->sink_count - i - 1) * sizeof(p->sinks[0]));
+        p->sink_count--;
+        return s;
+    }
+    return NULL;
+}
+
 int profile_out_remove_sink(struct profile_out *p, int sink_id)
 {
     for (int i = 0; i < p->sink_count; i++) {

@@ -33,6 +33,10 @@ void profile_out_free(struct profile_out **p);
  * push are opened at once. */
 int profile_out_add_sink(struct profile_out *p, struct sink *s);
 
+/* Detaches sink s (not closed, not freed) and returns it; NULL when s is not one
+ * of this profile's sinks. The caller owns it from then on. */
+struct sink *profile_out_take_sink(struct profile_out *p, struct sink *s);
+
 /* Finishes and frees the sink with that id. Returns 0 or AVERROR(ENOENT). */
 int profile_out_remove_sink(struct profile_out *p, int sink_id);
 

@@ -69,6 +69,7 @@ void room_free(struct room **pp)
         room_release_participant(r, &r->parts[i]);
     for (int i = 0; i < r->profile_count; i++)
         profile_out_free(&r->profiles[i]);
+    room_phone_free(r);
     room_video_free(r);
     layout_engine_free(&r->layout);
     compositor_free(&r->compositor);
@@ -133,6 +134,7 @@ int room_add_source_id(struct room *r, struct source *s, int id)
 /* Frees what a participant holds; its slot becomes free. */
 void room_release_participant(struct room *r, struct room_participant *p)
 {
+    room_phone_release(r, p);
     if (p->return_audio) {
         profile_out_finish(p->return_audio, room_time(r));
         profile_out_free(&p->return_audio);
@@ -197,6 +199,7 @@ int room_add_return_audio(struct room *r, int id, struct profile_out *out)
     }
     amix_limiter_init(&p->return_limiter, r->cfg.mix_rate, 0.5);
     p->return_audio = out;
+    p->return_sink = profile_out_sink(out, 0);
     return 0;
 }
 
@@ -248,8 +251,8 @@ int room_set_hold(struct room *r, int id, int held)
     if (!p)
         return AVERROR(ENOENT);
     p->held = held;
-    for (int i = 0; p->return_audio && profile_out_sink(p->return_audio, i); i++)
-        profile_out_sink(p->return_audio, i)->paused = held;
+    if (p->return_sink)                  /* wherever it is (see room_phone.c) */
+        p->return_sink->paused = held;
     return 0;
 }
 

@@ -62,6 +62,8 @@ static void room_audio_mix_minus(struct room *r, int n)
 
         if (!p->src || !p->return_audio)
             continue;
+        if (room_phone_serves(r, p))         /* hears exactly the full mix, shared */
+            continue;
         if (p->src->waiting)
             room_audio_prompt(r, p, r->minus, n);
         else if (p->held)
@@ -73,6 +75,7 @@ static void room_audio_mix_minus(struct room *r, int n)
         amix_limiter_process(&p->return_limiter, r->minus, n);
         profile_out_push_audio(p->return_audio, r->minus, n);
     }
+    room_phone_push(r, n);
 }
 
 /* Keys pressed by a participant: "*6" toggles its mute (as on FreeSWITCH and most

@@ -40,6 +40,9 @@ static json_t *room_json_participant(const struct room_participant *p)
     json_t *obj = room_json_participant_base(p);
     struct source_rtp_stats v, a;
 
+    /* What it hears: its own mix-minus encode, or the room's shared phone encode. */
+    if (obj && p->return_audio)
+        json_object_set_new(obj, "return_audio", json_string(p->on_phone_mix ? "shared" : "own"));
     if (obj && source_is_rtp(s)) {
         source_rtp_get_stats(s, &v, &a);
         json_object_set_new(obj, "srtp_failures", json_integer((json_int_t)(v.srtp_failures + a.srtp_failures)));
@@ -111,6 +114,7 @@ char *room_stats_json(struct room *r, void *opaque)
                      "speaker", r->speaker_id, "participants", parts, "profiles", profiles);
     if (!root)
         return NULL;
+    json_object_set_new(root, "shared_phone_listeners", json_integer(room_phone_listeners(r)));
     text = json_dumps(root, JSON_COMPACT);
     json_decref(root);
     if (!text)

@@ -22,6 +22,9 @@ struct room_participant {
     int64_t prompt_pos;          /* waiting: samples of its prompt cycle played */
     struct profile_out *return_audio;        /* mix-minus output, or NULL */
     struct amix_limiter return_limiter;
+    struct sink *return_sink;    /* its RTP sink (borrowed: owned by return_audio, or
+                                    by the room's shared phone encoder, see room_phone.c) */
+    int on_phone_mix;            /* return_sink is on the shared phone encoder */
     float *audio;                /* this tick's samples */
     struct AVFrame *placeholder; /* cached placeholder tile */
     struct overlay_box *label;   /* cached name label */
@@ -41,6 +44,9 @@ struct room {
     struct amix_limiter limiter;
     float *mix;                  /* this tick's mix */
     float *minus;                /* scratch: the mix minus one participant */
+#define ROOM_PHONE_CODECS 2      /* PCMU, PCMA */
+    struct profile_out *phone_mix[ROOM_PHONE_CODECS];   /* shared full-mix encodes (room_phone.c) */
+    struct amix_limiter phone_limiter[ROOM_PHONE_CODECS];
     int audio_capacity;          /* samples per buffer */
     struct overlay_box *caption_box;
     char *caption_text;          /* text of caption_box */
@@ -58,5 +64,15 @@ int room_audio_tick(struct room *r, int64_t a0, int n);
 int room_video_tick(struct room *r, double t);
 void room_video_free_participant(struct room_participant *p);
 void room_video_free(struct room *r);
+
+/* room_phone.c: the shared G.711 return encode. room_phone_serves moves p's sink
+ * as its state asks and returns 1 when the shared encode carries it this tick;
+ * room_phone_push encodes the full mix for the phones on it; release takes p's
+ * sink back from it (freed); listeners counts the phones on it. */
+int room_phone_serves(struct room *r, struct room_participant *p);
+int room_phone_push(struct room *r, int n);
+void room_phone_release(struct room *r, struct room_participant *p);
+int room_phone_listeners(const struct room *r);
+void room_phone_free(struct room *r);
 
 #endif

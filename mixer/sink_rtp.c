@@ -33,6 +33,7 @@ struct sink_rtp {
     uint32_t ssrc, ts_offset;
     uint16_t seq;
     int first_audio;
+    int continue_clock;          /* next packet: RTP clock continues from the last one */
     uint32_t last_ts;
     uint64_t last_sr_us;
     uint32_t packet_count, octet_count;
@@ -256,6 +257,16 @@ static int sink_rtp_write(struct sink *s, const AVPacket *pkt, int stream_index)
         return 0;
     ts = av_rescale_q(pkt->pts, r->time_base, (AVRational){ 1, r->cfg.clock_rate });
     e.timestamp = (uint32_t)ts + r->ts_offset;
+    if (r->continue_clock && r->packet_count) {
+        /* Another encoder's packets from now on: the RTP clock goes on from the last
+         * packet sent as if one encoder had made them all. */
+        int64_t step = pkt->duration > 0 ?
+            av_rescale_q(pkt->duration, r->time_base, (AVRational){ 1, r->cfg.clock_rate }) : 1;
+        r->ts_offset = r->last_ts + (uint32_t)step - (uint32_t)ts;
+        e.timestamp = (uint32_t)ts + r->ts_offset;
+        r->reopened = 0;
+    }
+    r->continue_clock = 0;
     if (r->reopened) {
         int32_t advance = (int32_t)(e.timestamp - r->last_ts);
         if (r->packet_count && advance <= 0) {
@@ -392,6 +403,12 @@ void sink_rtp_set_rtcp_observer(struct sink *s, sink_rtp_rtcp_fn fn, void *opaqu
         return;
     r->rtcp_observer = fn;
     r->rtcp_observer_opaque = opaque;
+}
+
+void sink_rtp_continue(struct sink *s)
+{
+    if (s->ops == &sink_rtp_ops)
+        ((struct sink_rtp *)s->priv)->continue_clock = 1;
 }
 
 int sink_rtp_reopen(struct sink *s, AVCodecContext *const *encoders, int count)

@@ -48,4 +48,10 @@ void sink_rtp_set_rtcp_observer(struct sink *s, sink_rtp_rtcp_fn fn, void *opaqu
  * keyframe (mixer/sink_adapt.c). */
 int sink_rtp_reopen(struct sink *s, AVCodecContext *const *encoders, int count);
 
+/* The sink has just been (re)opened on another encoder of the same codec: its
+ * next packet continues the RTP clock from the last one sent (timestamp + that
+ * packet's duration), whatever the new encoder's own clock says. No-op for a
+ * sink that is not an RTP sink. */
+void sink_rtp_continue(struct sink *s);
+
 #endif

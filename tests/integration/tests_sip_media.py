@@ -398,7 +398,128 @@ def test_sip_baresip_call(ctx):
         raise AssertionError("baresip's 880 Hz is %.1f dB in the recording (300 Hz: %.1f dB)" % (lv, ref))
 
 
+
+def rtp_clock_breaks(phone):
+    """Places where the phone's received RTP stream is not one continuous stream:
+    a sequence number that does not follow, a timestamp step other than 160 (20 ms
+    of G.711), or another SSRC. Returns the list of (seq, what)."""
+    with phone.lock:
+        hdrs = list(phone.received_headers)
+    if not hdrs:
+        return [(None, "no RTP received")]
+    base = hdrs[0][0]
+    hdrs.sort(key=lambda h: (h[0] - base) & 0xffff)
+    breaks = []
+    for (s0, t0, c0), (s1, t1, c1) in zip(hdrs, hdrs[1:]):
+        if c1 != c0:
+            breaks.append((s1, "ssrc %08x -> %08x" % (c0, c1)))
+        elif (s1 - s0) & 0xffff == 1 and (t1 - t0) & 0xffffffff != 160:
+            breaks.append((s1, "timestamp step %d" % ((t1 - t0) & 0xffffffff)))
+    return breaks
+
+
+def test_sip_phone_shared_mix(ctx):
+    """Three PCMU phones (440, 620, 830 Hz). A phone that adds nothing to the mix
+    (muted through the API) hears the full mix from the room's ONE shared G.711
+    encode (room state: return_audio "shared", shared_phone_listeners); talkers keep
+    their own mix-minus encode. Muting C moves it to the shared encode: it still
+    hears A and B; unmuting moves it back: it hears A and B but not itself, and A
+    hears C. Muting A and C: both on the shared encode, both hear B. Each phone's
+    received RTP stays one stream across the moves (same SSRC, sequence numbers in
+    order, timestamps + 160 per packet)."""
+    srv = tests_sip.sip_server(ctx)
+    phones = []
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        tones = {"Anne": 440, "Bruno": 620, "Chloe": 830}
+        ports = {}
+        for name in tones:
+            ph = sip_uac.Phone(srv.sip_port, name, name.lower())
+            r = ph.invite("r1", ph.offer(["PCMU"]))
+            if not r or r.status != 200:
+                raise AssertionError("%s: %s" % (name, r or "no answer"))
+            ports[name] = sip_uac.sdp_media(r.body)[0][1]
+            ph.rtp_path = ctx.path("%s_heard.raw" % name)
+            phones.append(ph)
+        a, b, c = phones
+        for ph in phones:
+            ph.start_media(ports[ph.name], sip_uac.encode_tone(ctx.path(ph.name + ".raw"), "PCMU",
+                                                               tones[ph.name], 16), 0)
+        ids = {}
+        tests_sip.wait_participants(srv, "r1", lambda ps: len(ps) == 3, 5, "three callers listed")
+        for p in tests_sip.participants(srv, "r1"):
+            ids[p["name"]] = p["id"]
+
+        def mute(name, muted):
+            srv.ok("POST", "/rooms/r1/participants/%d/mute" % ids[name], {"muted": muted})
+
+        def expect(shared, what):
+            def ok(ps):
+                got = {p["name"]: p.get("return_audio") for p in ps}
+                return got == {n: ("shared" if n in shared else "own") for n in tones}
+            tests_sip.wait_participants(srv, "r1", ok, 3, what)
+            n = srv.ok("GET", "/rooms/r1")["state"].get("shared_phone_listeners")
+            if n != len(shared):
+                raise AssertionError("%s: shared_phone_listeners %s, expected %d" % (what, n, len(shared)))
+            return time.monotonic()
+
+        def levels(phone, t0, t1):
+            s = tests_sip.heard(phone, "PCMU", t0, t1, ctx.path("%s_%d.raw" % (phone.name, int(t0 * 10))))
+            return {n: lib.goertzel_db(s, 8000, f, 0.3, (t1 - t0) - 0.6) for n, f in tones.items()}
+
+        time.sleep(1.0)
+        t = expect(set(), "everyone talking: every phone on its own encode")
+        time.sleep(2.5)
+        lv = {ph.name: levels(ph, t, time.monotonic()) for ph in phones}
+        for ph in phones:
+            own = lv[ph.name][ph.name]
+            others = [v for n, v in lv[ph.name].items() if n != ph.name]
+            if min(others) < -35 or own > min(others) - 25:
+                raise AssertionError("all talking: %s hears %s" % (ph.name, lv[ph.name]))
+        mute("Chloe", True)
+        t = expect({"Chloe"}, "Chloe muted: on the shared encode")
+        time.sleep(2.5)
+        lc, la = levels(c, t, time.monotonic()), levels(a, t, time.monotonic())
+        if lc["Anne"] < -35 or lc["Bruno"] < -35:
+            raise AssertionError("muted Chloe on the shared encode does not hear Anne and Bruno: %s" % lc)
+        if la["Chloe"] > -60:
+            raise AssertionError("Anne hears muted Chloe: %s" % la)
+        mute("Chloe", False)
+        t = expect(set(), "Chloe unmuted: back on her own encode")
+        time.sleep(2.5)
+        lc, la = levels(c, t, time.monotonic()), levels(a, t, time.monotonic())
+        if lc["Anne"] < -35 or lc["Bruno"] < -35 or lc["Chloe"] > min(lc["Anne"], lc["Bruno"]) - 25:
+            raise AssertionError("unmuted Chloe should hear Anne and Bruno, not herself: %s" % lc)
+        if la["Chloe"] < -35:
+            raise AssertionError("Anne does not hear unmuted Chloe: %s" % la)
+        mute("Anne", True)
+        mute("Chloe", True)
+        t = expect({"Anne", "Chloe"}, "Anne and Chloe muted: both on the shared encode")
+        time.sleep(2.0)
+        for ph in (a, c):
+            lv = levels(ph, t, time.monotonic())
+            if lv["Bruno"] < -35 or lv["Anne"] > -60 or lv["Chloe"] > -60:
+                raise AssertionError("%s on the shared encode with Anne and Chloe muted hears %s" % (ph.name, lv))
+        for ph in phones:
+            ph.stop_media()
+            breaks = rtp_clock_breaks(ph)
+            if breaks:
+                raise AssertionError("%s's RTP is not one stream across the moves: %s" % (ph.name, breaks[:5]))
+        for ph in phones:
+            r = ph.bye()
+            if not r or r.status != 200:
+                raise AssertionError("%s: BYE answered %s" % (ph.name, r))
+        tests_sip.wait_participants(srv, "r1", lambda ps: not ps, 3, "callers still listed after BYE")
+        if srv.ok("GET", "/rooms/r1")["state"].get("shared_phone_listeners") != 0:
+            raise AssertionError("the shared encode still has listeners after everyone left")
+    finally:
+        for ph in phones:
+            ph.close()
+        srv.stop()
+
+
 TESTS = [
+    ("sip_phone_shared_mix", test_sip_phone_shared_mix),
     ("sip_spoken_prompt", test_sip_spoken_prompt),
     ("sip_prompt_fallback", test_sip_prompt_fallback),
     ("sip_video_pin_hold", test_sip_video_pin_hold),

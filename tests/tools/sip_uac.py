@@ -109,6 +109,7 @@ class Phone:
         self._video_thread = None
         self.lock = threading.Lock()
         self.received = []           # (arrival time, pt, seq, payload)
+        self.received_headers = []   # (seq, timestamp, ssrc) of each, in arrival order
         self.requests = []           # requests the server sent us (BYE), answered 200
         self.answer_byes = True
         self._stop = threading.Event()
@@ -423,6 +424,7 @@ class Phone:
                 with self.lock:
                     self.received.append((time.monotonic(), data[1] & 0x7f,
                                           struct.unpack("!H", data[2:4])[0], data[off:]))
+                    self.received_headers.append(struct.unpack("!HII", data[2:12]))
 
         self._threads = [threading.Thread(target=sender, daemon=True), threading.Thread(target=receiver, daemon=True)]
         for t in self._threads:
