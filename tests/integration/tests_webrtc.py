@@ -18,7 +18,7 @@ import traceback
 
 import lib
 import serve
-from lib import RED, BLUE, grab_frame, layout_tiles, tile_centre, assert_colour, decode_audio, goertzel_db
+from lib import RED, GREEN, BLUE, grab_frame, layout_tiles, tile_centre, assert_colour, decode_audio, goertzel_db
 
 WEBRTC_DIR = os.path.join(lib.HERE, "webrtc")
 CHROMIUM = "/usr/bin/chromium"
@@ -39,12 +39,13 @@ def ensure_playwright():
         raise AssertionError("npm ci in %s failed:\n%s" % (WEBRTC_DIR, lib.tail(res.stderr + res.stdout)))
 
 
-def fake_media(ctx):
-    """The browser's camera (flat red 640x360, looped) and microphone (440 Hz)."""
-    cam, mic = ctx.path("cam.y4m"), ctx.path("mic.wav")
-    for args in (["-f", "lavfi", "-i", "color=c=0x%02X%02X%02X:s=640x360:r=15:d=1" % RED,
+def fake_media(ctx, colour=RED, freq=440, tag=""):
+    """The browser's camera (a flat colour, 640x360, looped; red by default) and
+    microphone (a tone, 440 Hz by default)."""
+    cam, mic = ctx.path("cam%s.y4m" % tag), ctx.path("mic%s.wav" % tag)
+    for args in (["-f", "lavfi", "-i", "color=c=0x%02X%02X%02X:s=640x360:r=15:d=1" % colour,
                   "-pix_fmt", "yuv420p", cam],
-                 ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=4", "-ac", "1", mic]):
+                 ["-f", "lavfi", "-i", "sine=frequency=%d:sample_rate=48000:duration=4" % freq, "-ac", "1", mic]):
         res = lib.ffmpeg(["-y"] + args)
         if res.rc != 0:
             raise AssertionError("cannot make the fake media: %s" % res.stderr[-300:])
@@ -162,8 +163,8 @@ class Page:
 class Publisher(Page):
     """publish.mjs: a Chromium page publishing its fake camera and microphone over WHIP."""
 
-    def __init__(self, ctx, srv, room, name, mutate_fingerprint=False, trickle=False):
-        cam, mic = fake_media(ctx)
+    def __init__(self, ctx, srv, room, name, mutate_fingerprint=False, trickle=False, colour=RED, freq=440):
+        cam, mic = fake_media(ctx, colour, freq, "" if (colour, freq) == (RED, 440) else "_" + name)
         Page.__init__(self, ctx, "publish.mjs",
                       ["--url", "http://127.0.0.1:%d/whip/%s?name=%s" % (srv.http_port, room, name),
                        "--video", cam, "--audio", mic] + (["--mutate-fingerprint"] if mutate_fingerprint else []) +
@@ -929,6 +930,65 @@ def viewer_stats(view, pred, timeout):
     return stats
 
 
+def test_webrtc_two_publishers(ctx):
+    """Two Chromium pages publish over WHIP (flat red + 440 Hz, flat green + 620 Hz)
+    and a third views the room over WHEP (low): getStats shows frames decoded at
+    320x180 and audio arriving, both tones are in the viewer's audio, and the
+    picture is a grid of two tiles, red in slot 0 and green in slot 1 (screenshot
+    saved as two_publishers.png)."""
+    def body():
+        srv = serve.Server(ctx)
+        pubs, view = [], None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            for name, colour, freq in (("Rouge", RED, 440), ("Vert", GREEN, 620)):
+                pub = Publisher(ctx, srv, "r1", name, colour=colour, freq=freq)
+                pubs.append(pub)
+                check_answer(pub.wait_event("answer", 40))
+                wait_state(srv, lambda ps, n=len(pubs): len(ps) == n and all(p["video_frames"] > 10 for p in ps),
+                           20, "%d WHIP publisher(s) decoded" % len(pubs))
+            view = Viewer(ctx, srv, "r1", "low")
+            ans = view.wait_event("answer", 40)
+            if ans.get("status") != 201:
+                raise AssertionError("WHEP POST: %s %s" % (ans.get("status"), ans.get("body")))
+            stats = viewer_stats(view, lambda st: (st.get("video", {}).get("framesDecoded") or 0) > 30 and
+                                 (st.get("audio", {}).get("packetsReceived") or 0) > 50, 25)
+            vs, au = stats.get("video", {}), stats.get("audio", {})
+            if (vs.get("framesDecoded") or 0) <= 30 or (vs.get("frameWidth"), vs.get("frameHeight")) != (320, 180):
+                raise AssertionError("the viewer should decode > 30 frames of 320x180 (low): %s" % stats)
+            if (au.get("packetsReceived") or 0) <= 50:
+                raise AssertionError("the viewer received too little audio: %s" % au)
+            view.command("tones 440,620,300,900")
+            db = {int(k): v for k, v in view.wait_event("tones", 15)["db"].items()}
+            for freq, who in ((440, "Rouge"), (620, "Vert")):
+                if not db.get(freq, -999) > max(db.get(300, -999), db.get(900, -999)) + 20:
+                    raise AssertionError("%s's %d Hz is not in the viewer's audio (dB per Hz: %s)" % (who, freq, db))
+            tiles = layout_tiles("grid", 2, 1, 1)[:2]
+            pts = ";".join("%.4f,%.4f" % tile_centre(t) for t in tiles)
+            want = ((RED, "slot 0: Rouge, red"), (GREEN, "slot 1: Vert, green"))
+            deadline, px = time.monotonic() + 10, None
+            while time.monotonic() < deadline:
+                view.command("pixel " + pts)
+                px = view.wait_event("pixel", 10)
+                if all(lib.colour_dist(tuple(got), w[0]) <= 45 for got, w in zip(px["points"], want)):
+                    break
+                time.sleep(0.5)
+            view.command("screenshot " + ctx.path("two_publishers.png"))
+            view.wait_event("screenshot", 10)
+            for got, (colour, what) in zip(px["points"], want):
+                if lib.colour_dist(tuple(got), colour) > 45:
+                    raise AssertionError("the WHEP viewer shows %s at %s, expected %s; samples %s"
+                                         % (lib.hexc(tuple(got)), what, lib.hexc(colour), px))
+            if srv.proc.poll() is not None:
+                raise AssertionError("tessera serve died")
+        finally:
+            for page in [view] + pubs:
+                if page:
+                    page.close()
+            srv.stop()
+    in_netns(ctx, body)
+
+
 def test_webrtc_mixed_room(ctx):
     """The ffmpeg command line (RTP, flat blue + 1040 Hz) and Chromium (WHIP, flat red
     camera + 440 Hz) in one grid room; a second Chromium views it over WHEP (low):
@@ -1212,6 +1272,7 @@ TESTS = [
     ("whep_errors", test_whep_errors),
     ("whep_view", test_whep_view),
     ("whep_adapt", test_whep_adapt),
+    ("webrtc_two_publishers", test_webrtc_two_publishers),
     ("webrtc_mixed_room", test_webrtc_mixed_room),
     ("room_page_http", test_room_page_http),
     ("room_page_browser", test_room_page_browser),
