@@ -1,5 +1,6 @@
 /* UDP sockets of one RTP m= line on libevent, with a mutex-guarded receive queue
- * handed to the media thread and an atomic reference count. */
+ * handed to the media thread and an atomic reference count. Sending takes no lock
+ * on a UDP endpoint (the media thread calls sendto directly; counters are atomic). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
@@ -37,7 +38,9 @@ struct rtp_endpoint {
     pthread_mutex_t lock;
     struct rtp_endpoint_slot *slots;
     int slot_count, head, count;
-    struct rtp_endpoint_stats stats;
+    struct rtp_endpoint_stats stats;         /* received, queue_drops: under lock */
+    atomic_int queued;                       /* == count, read without the lock */
+    atomic_uint_fast64_t sent, send_errors;
     rtp_endpoint_send_fn external_send;      /* under lock */
     void *external_opaque;
     /* Media thread only. */
@@ -100,6 +103,7 @@ static void rtp_endpoint_enqueue(struct rtp_endpoint *e, const uint8_t *buf, siz
         s->is_rtcp = (uint8_t)is_rtcp;
         s->arrival_us = rtp_endpoint_now_us();
         e->count++;
+        atomic_store(&e->queued, e->count);
     }
     pthread_mutex_unlock(&e->lock);
 }
@@ -228,13 +232,13 @@ static int rtp_endpoint_send(struct rtp_endpoint *e, int fd, const struct sockad
     if (!atomic_load(&e->has_remote) || fd < 0)
         return AVERROR(ENOTCONN);
     n = sendto(fd, buf, len, 0, (const struct sockaddr *)to, e->remote_len);
-    pthread_mutex_lock(&e->lock);
-    if (n < 0)
-        e->stats.send_errors++;
-    else
-        e->stats.sent++;
-    pthread_mutex_unlock(&e->lock);
-    return n < 0 ? AVERROR(errno) : 0;
+    if (n < 0) {
+        int err = errno;
+        atomic_fetch_add_explicit(&e->send_errors, 1, memory_order_relaxed);
+        return AVERROR(err);
+    }
+    atomic_fetch_add_explicit(&e->sent, 1, memory_order_relaxed);
+    return 0;
 }
 
 static int rtp_endpoint_send_external(struct rtp_endpoint *e, const uint8_t *buf, size_t len, int is_rtcp)
@@ -244,11 +248,8 @@ static int rtp_endpoint_send_external(struct rtp_endpoint *e, const uint8_t *buf
     pthread_mutex_lock(&e->lock);
     if (e->external_send)
         ret = e->external_send(e->external_opaque, buf, len, is_rtcp);
-    if (ret < 0)
-        e->stats.send_errors++;
-    else
-        e->stats.sent++;
     pthread_mutex_unlock(&e->lock);
+    atomic_fetch_add_explicit(ret < 0 ? &e->send_errors : &e->sent, 1, memory_order_relaxed);
     return ret;
 }
 
@@ -309,6 +310,8 @@ int rtp_endpoint_receive(struct rtp_endpoint *e, uint8_t *buf, size_t cap, int *
 {
     int len = 0;
 
+    if (!atomic_load(&e->queued))     /* the usual case: nothing came back */
+        return 0;
     pthread_mutex_lock(&e->lock);
     if (e->count > 0) {
         struct rtp_endpoint_slot *s = &e->slots[e->head];
@@ -318,6 +321,7 @@ int rtp_endpoint_receive(struct rtp_endpoint *e, uint8_t *buf, size_t cap, int *
         *arrival_us = s->arrival_us;
         e->head = (e->head + 1) % e->slot_count;
         e->count--;
+        atomic_store(&e->queued, e->count);
     }
     pthread_mutex_unlock(&e->lock);
     return len;
@@ -362,6 +366,8 @@ void rtp_endpoint_get_stats(struct rtp_endpoint *e, struct rtp_endpoint_stats *s
     pthread_mutex_lock(&e->lock);
     *st = e->stats;
     pthread_mutex_unlock(&e->lock);
+    st->sent = atomic_load_explicit(&e->sent, memory_order_relaxed);
+    st->send_errors = atomic_load_explicit(&e->send_errors, memory_order_relaxed);
 }
 
 void rtp_endpoint_set_reader(struct rtp_endpoint *e)
