@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <libavcodec/avcodec.h>
 
+struct fanout;
 struct profile_def;
 struct sink;
 
@@ -33,6 +34,10 @@ struct sink {
     int64_t packets, bytes;
     int64_t write_errors;        /* failed writes, counted and logged once */
     int opened, closed;
+    /* Borrowed: the shared RTP packetization of the profile the sink is attached
+     * to, set by profile_out_add_sink (again when a sink moves to another profile);
+     * NULL outside a profile. Only RTP sinks use it. */
+    struct fanout *fanout;
 };
 
 /* A file, folder (HLS) or URL (RTMP...) written by libavformat. The muxer is the

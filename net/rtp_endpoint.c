@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <event2/event.h>
 #include <libavutil/error.h>
 #include "net/rtp.h"
@@ -265,6 +266,53 @@ int rtp_endpoint_send_rtcp(struct rtp_endpoint *e, const uint8_t *buf, size_t le
     if (e->rtp_fd < 0)
         return rtp_endpoint_send_external(e, buf, len, 1);
     return rtp_endpoint_send(e, e->rtcp_fd, &e->remote_rtcp, buf, len);
+}
+
+/* An external transport encrypts a whole packet: gather head and body first. */
+static int rtp_endpoint_send_gathered(struct rtp_endpoint *e, const struct rtp_endpoint_msg *m)
+{
+    uint8_t buf[RTP_ENDPOINT_MTU];
+
+    if (m->head_len + m->body_len > sizeof(buf)) {
+        atomic_fetch_add_explicit(&e->send_errors, 1, memory_order_relaxed);
+        return AVERROR(EMSGSIZE);
+    }
+    memcpy(buf, m->head, m->head_len);
+    if (m->body_len)
+        memcpy(buf + m->head_len, m->body, m->body_len);
+    return rtp_endpoint_send_external(e, buf, m->head_len + m->body_len, 0);
+}
+
+int rtp_endpoint_send_rtp_batch(struct rtp_endpoint *e, const struct rtp_endpoint_msg *msgs, int count)
+{
+    int sent = 0, err = 0;
+
+    if (count <= 0)
+        return 0;
+    if (e->rtp_fd >= 0 && !atomic_load(&e->has_remote))
+        return AVERROR(ENOTCONN);
+    for (int i = 0; i < count; i++) {
+        int ret;
+        if (e->rtp_fd < 0) {
+            ret = rtp_endpoint_send_gathered(e, &msgs[i]);
+        } else {
+            struct iovec iov[2] = {
+                { (void *)msgs[i].head, msgs[i].head_len },
+                { (void *)msgs[i].body, msgs[i].body_len },
+            };
+            struct msghdr mh = {
+                .msg_name = &e->remote_rtp, .msg_namelen = e->remote_len,
+                .msg_iov = iov, .msg_iovlen = msgs[i].body_len ? 2 : 1,
+            };
+            ret = sendmsg(e->rtp_fd, &mh, 0) < 0 ? AVERROR(errno) : 0;
+            atomic_fetch_add_explicit(ret < 0 ? &e->send_errors : &e->sent, 1, memory_order_relaxed);
+        }
+        if (ret < 0)
+            err = ret;
+        else
+            sent++;
+    }
+    return sent ? sent : err;
 }
 
 int rtp_endpoint_open_external(struct rtp_endpoint **out, rtp_endpoint_send_fn send, void *opaque,

@@ -48,6 +48,20 @@ int rtp_endpoint_set_remote(struct rtp_endpoint *e, const char *addr, int rtp_po
 int rtp_endpoint_send_rtp(struct rtp_endpoint *e, const uint8_t *buf, size_t len);
 int rtp_endpoint_send_rtcp(struct rtp_endpoint *e, const uint8_t *buf, size_t len);
 
+/* One RTP datagram of a batch: head (the receiver's own RTP header, or the whole
+ * SRTP packet) followed by body (a payload shared by many receivers; may be NULL). */
+struct rtp_endpoint_msg {
+    const uint8_t *head;
+    size_t head_len;
+    const uint8_t *body;
+    size_t body_len;
+};
+
+/* Sends count RTP datagrams in order; on a UDP socket without copying them (the
+ * kernel gathers head and body). Any thread. Returns how many were sent (errors
+ * are counted; a datagram that fails is skipped) or a negative code when none was. */
+int rtp_endpoint_send_rtp_batch(struct rtp_endpoint *e, const struct rtp_endpoint_msg *msgs, int count);
+
 /* Takes the oldest queued datagram: copies up to cap bytes into buf and returns its
  * length, 0 when the queue is empty. *is_rtcp says which socket (or, with rtcp-mux,
  * which packet type) it came from. Media thread. */
