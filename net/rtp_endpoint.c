@@ -283,34 +283,67 @@ static int rtp_endpoint_send_gathered(struct rtp_endpoint *e, const struct rtp_e
     return rtp_endpoint_send_external(e, buf, m->head_len + m->body_len, 0);
 }
 
+#define RTP_ENDPOINT_BATCH 32
+
+/* sendmmsg of up to RTP_ENDPOINT_BATCH datagrams; a datagram the kernel refuses is
+ * counted and skipped. Returns how many were sent, or the last error if none. */
+static int rtp_endpoint_sendmmsg(struct rtp_endpoint *e, const struct rtp_endpoint_msg *msgs, int count)
+{
+    struct mmsghdr mm[RTP_ENDPOINT_BATCH];
+    struct iovec iov[RTP_ENDPOINT_BATCH][2];
+    int done = 0, sent = 0, err = 0;
+
+    memset(mm, 0, sizeof(mm[0]) * (size_t)count);
+    for (int i = 0; i < count; i++) {
+        iov[i][0] = (struct iovec){ (void *)msgs[i].head, msgs[i].head_len };
+        iov[i][1] = (struct iovec){ (void *)msgs[i].body, msgs[i].body_len };
+        mm[i].msg_hdr.msg_name = &e->remote_rtp;
+        mm[i].msg_hdr.msg_namelen = e->remote_len;
+        mm[i].msg_hdr.msg_iov = iov[i];
+        mm[i].msg_hdr.msg_iovlen = msgs[i].body_len ? 2 : 1;
+    }
+    while (done < count) {
+        int n = sendmmsg(e->rtp_fd, mm + done, (unsigned)(count - done), 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            err = AVERROR(errno);
+            atomic_fetch_add_explicit(&e->send_errors, 1, memory_order_relaxed);
+            done++;                  /* the datagram at `done` failed: skip it */
+            continue;
+        }
+        done += n;
+        sent += n;
+    }
+    atomic_fetch_add_explicit(&e->sent, (uint_fast64_t)sent, memory_order_relaxed);
+    return sent ? sent : err;
+}
+
 int rtp_endpoint_send_rtp_batch(struct rtp_endpoint *e, const struct rtp_endpoint_msg *msgs, int count)
 {
     int sent = 0, err = 0;
 
     if (count <= 0)
         return 0;
-    if (e->rtp_fd >= 0 && !atomic_load(&e->has_remote))
-        return AVERROR(ENOTCONN);
-    for (int i = 0; i < count; i++) {
-        int ret;
-        if (e->rtp_fd < 0) {
-            ret = rtp_endpoint_send_gathered(e, &msgs[i]);
-        } else {
-            struct iovec iov[2] = {
-                { (void *)msgs[i].head, msgs[i].head_len },
-                { (void *)msgs[i].body, msgs[i].body_len },
-            };
-            struct msghdr mh = {
-                .msg_name = &e->remote_rtp, .msg_namelen = e->remote_len,
-                .msg_iov = iov, .msg_iovlen = msgs[i].body_len ? 2 : 1,
-            };
-            ret = sendmsg(e->rtp_fd, &mh, 0) < 0 ? AVERROR(errno) : 0;
-            atomic_fetch_add_explicit(ret < 0 ? &e->send_errors : &e->sent, 1, memory_order_relaxed);
+    if (e->rtp_fd < 0) {
+        for (int i = 0; i < count; i++) {
+            int ret = rtp_endpoint_send_gathered(e, &msgs[i]);
+            if (ret < 0)
+                err = ret;
+            else
+                sent++;
         }
+        return sent ? sent : err;
+    }
+    if (!atomic_load(&e->has_remote))
+        return AVERROR(ENOTCONN);
+    for (int i = 0; i < count; i += RTP_ENDPOINT_BATCH) {
+        int n = count - i < RTP_ENDPOINT_BATCH ? count - i : RTP_ENDPOINT_BATCH;
+        int ret = rtp_endpoint_sendmmsg(e, msgs + i, n);
         if (ret < 0)
             err = ret;
         else
-            sent++;
+            sent += ret;
     }
     return sent ? sent : err;
 }

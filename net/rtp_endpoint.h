@@ -57,8 +57,8 @@ struct rtp_endpoint_msg {
     size_t body_len;
 };
 
-/* Sends count RTP datagrams in order; on a UDP socket without copying them (the
- * kernel gathers head and body). Any thread. Returns how many were sent (errors
+/* Sends count RTP datagrams in order; on a UDP socket with one sendmmsg per 32
+ * datagrams and without copying them (the kernel gathers head and body). Any thread. Returns how many were sent (errors
  * are counted; a datagram that fails is skipped) or a negative code when none was. */
 int rtp_endpoint_send_rtp_batch(struct rtp_endpoint *e, const struct rtp_endpoint_msg *msgs, int count);
 
