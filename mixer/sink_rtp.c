@@ -21,6 +21,7 @@
 #define SINK_RTP_BUF (SINK_RTP_MTU + 64 + RTPSEC_MAX_TRAILER)
 #define SINK_RTP_SR_INTERVAL_US 1000000
 #define SINK_RTP_BATCH 16
+#define SINK_RTP_AUDIO_POLL_US 40000     /* an audio sink reads its RTCP at most this often */
 
 /* NACK history entry: what this receiver's seq carried (the payload stays in the
  * profile's fanout ring). */
@@ -41,7 +42,7 @@ struct sink_rtp {
     uint16_t seq;
     int first_audio;
     uint32_t last_ts;
-    uint64_t last_sr_us;
+    uint64_t last_sr_us, last_poll_us;
     uint32_t packet_count, octet_count;
     int keyframe_wanted;
     struct sink_rtp_sent *history;   /* video only */
@@ -278,6 +279,7 @@ static int sink_rtp_poll(struct sink *s)
     int is_rtcp, n, want;
     struct rtp_endpoint_feedback fb;
 
+    r->last_poll_us = now;
     if (rtp_endpoint_take_feedback(r->ep, r->ssrc, &fb)) {
         if (fb.keyframe) {
             r->stats.plis_received++;
@@ -350,8 +352,11 @@ static int sink_rtp_write(struct sink *s, const AVPacket *pkt, int stream_index)
     timestamp = (uint32_t)av_rescale_q(pkt->pts, r->time_base, (AVRational){ 1, r->cfg.clock_rate }) +
                 r->ts_offset;
     r->last_ts = timestamp;
-    if (r->cfg.type == AVMEDIA_TYPE_AUDIO && sink_rtp_poll(s))
-        r->keyframe_wanted = 1;   /* audio sinks read their RTCP here */
+    /* Audio sinks read their RTCP here too (an audio-only profile polls no sink);
+     * a profile with video polls every sink once per video frame already. */
+    if (r->cfg.type == AVMEDIA_TYPE_AUDIO && rtp_endpoint_now_us() - r->last_poll_us >= SINK_RTP_AUDIO_POLL_US &&
+        sink_rtp_poll(s))
+        r->keyframe_wanted = 1;
     ret = s->fanout ? sink_rtp_write_shared(r, &b, s->fanout, pkt, timestamp) : AVERROR(EINVAL);
     if (ret < 0 && ret != AVERROR_BUG)
         ret = sink_rtp_write_own(r, &b, pkt, timestamp);

@@ -36,6 +36,7 @@ struct rtp_endpoint {
     struct sockaddr_storage remote_rtp, remote_rtcp;
     socklen_t remote_len;
     atomic_int has_remote;
+    int rtp_connected;               /* the RTP socket is connected to remote_rtp */
     pthread_mutex_t lock;
     struct rtp_endpoint_slot *slots;
     int slot_count, head, count;
@@ -225,6 +226,16 @@ int rtp_endpoint_set_remote(struct rtp_endpoint *e, const char *addr, int rtp_po
     return 0;
 }
 
+int rtp_endpoint_connect_rtp(struct rtp_endpoint *e)
+{
+    if (e->rtp_fd < 0 || e->rtcp_mux || !atomic_load(&e->has_remote))
+        return AVERROR(EINVAL);
+    if (connect(e->rtp_fd, (const struct sockaddr *)&e->remote_rtp, e->remote_len) < 0)
+        return AVERROR(errno);
+    e->rtp_connected = 1;
+    return 0;
+}
+
 static int rtp_endpoint_send(struct rtp_endpoint *e, int fd, const struct sockaddr_storage *to,
                              const uint8_t *buf, size_t len)
 {
@@ -291,21 +302,25 @@ static int rtp_endpoint_sendmmsg(struct rtp_endpoint *e, const struct rtp_endpoi
 {
     struct mmsghdr mm[RTP_ENDPOINT_BATCH];
     struct iovec iov[RTP_ENDPOINT_BATCH][2];
-    int done = 0, sent = 0, err = 0;
+    int done = 0, sent = 0, err = 0, retried = 0;
 
     memset(mm, 0, sizeof(mm[0]) * (size_t)count);
     for (int i = 0; i < count; i++) {
         iov[i][0] = (struct iovec){ (void *)msgs[i].head, msgs[i].head_len };
         iov[i][1] = (struct iovec){ (void *)msgs[i].body, msgs[i].body_len };
-        mm[i].msg_hdr.msg_name = &e->remote_rtp;
-        mm[i].msg_hdr.msg_namelen = e->remote_len;
+        if (!e->rtp_connected) {
+            mm[i].msg_hdr.msg_name = &e->remote_rtp;
+            mm[i].msg_hdr.msg_namelen = e->remote_len;
+        }
         mm[i].msg_hdr.msg_iov = iov[i];
         mm[i].msg_hdr.msg_iovlen = msgs[i].body_len ? 2 : 1;
     }
     while (done < count) {
         int n = sendmmsg(e->rtp_fd, mm + done, (unsigned)(count - done), 0);
         if (n < 0) {
-            if (errno == EINTR)
+            /* A connected socket reports an earlier ICMP unreachable once, on the
+             * next send, which did not go: try it once more. */
+            if (errno == EINTR || (errno == ECONNREFUSED && !retried++))
                 continue;
             err = AVERROR(errno);
             atomic_fetch_add_explicit(&e->send_errors, 1, memory_order_relaxed);
@@ -314,6 +329,7 @@ static int rtp_endpoint_sendmmsg(struct rtp_endpoint *e, const struct rtp_endpoi
         }
         done += n;
         sent += n;
+        retried = 0;
     }
     atomic_fetch_add_explicit(&e->sent, (uint_fast64_t)sent, memory_order_relaxed);
     return sent ? sent : err;

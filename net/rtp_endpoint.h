@@ -44,6 +44,12 @@ int rtp_endpoint_rtcp_port(const struct rtp_endpoint *e);
  * with rtcp-mux). Any thread, before sending starts. */
 int rtp_endpoint_set_remote(struct rtp_endpoint *e, const char *addr, int rtp_port, int rtcp_port);
 
+/* For an endpoint that only sends RTP (a receiver's output without rtcp-mux):
+ * connects the RTP socket to the remote RTP address, so the kernel keeps the route
+ * instead of looking it up for every datagram; datagrams from other addresses to
+ * that socket are then dropped by the kernel. After set_remote, before sending. */
+int rtp_endpoint_connect_rtp(struct rtp_endpoint *e);
+
 /* Any thread. Returns 0 or a negative code (counted). */
 int rtp_endpoint_send_rtp(struct rtp_endpoint *e, const uint8_t *buf, size_t len);
 int rtp_endpoint_send_rtcp(struct rtp_endpoint *e, const uint8_t *buf, size_t len);
