@@ -9,6 +9,8 @@ libsrtp2-dev libssl-dev espeak-ng sox clang libclang-rt-14-dev"
 PKGS="$PKGS libsofia-sip-ua-dev sip-tester"
 # WebRTC: libnice for ICE; Chromium and Node.js (playwright-core) for the browser tests.
 PKGS="$PKGS libnice-dev chromium nodejs"
+# bench/fanout.py's veth-drop model: network namespaces, veth and an nftables drop rule.
+PKGS="$PKGS iproute2 nftables"
 # npm: Debian's package, unless the installed nodejs bundles its own (NodeSource's does).
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
