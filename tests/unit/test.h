@@ -39,6 +39,7 @@ extern const struct test_suite payload_suite;
 extern const struct test_suite sdp_suite;
 extern const struct test_suite dtls_suite;
 extern const struct test_suite sink_rtp_suite;
+extern const struct test_suite fanout_suite;
 extern const struct test_suite sip_suite;
 
 #endif
