@@ -33,7 +33,7 @@ struct sink_rtp_sent {
 };
 
 struct sink_rtp {
-    struct sink_rtp_config cfg;
+    /* Per-packet state first; cfg (with its long strings and keys) last. */
     struct rtp_endpoint *ep;
     struct rtpsec *srtp_out, *srtp_in;
     int stream_index;
@@ -49,6 +49,7 @@ struct sink_rtp {
     uint8_t *parameter_sets;         /* H.264 SPS/PPS (Annex B) sent before each keyframe */
     int parameter_sets_len;
     struct sink_rtp_stats stats;
+    struct sink_rtp_config cfg;
 };
 
 /* Datagrams of one receiver gathered for one batched send: its own header in front
@@ -321,6 +322,7 @@ static int sink_rtp_open(struct sink *s, AVCodecContext *const *encoders, int co
         if (enc->codec_type != r->cfg.type)
             continue;
         r->stream_index = i;
+        s->only_stream = i + 1;
         r->time_base = enc->time_base;
         /* A sink moved to another profile opens again with its encoders. */
         av_freep(&r->parameter_sets);

@@ -45,10 +45,10 @@ struct rtp_endpoint {
     atomic_uint_fast64_t sent, send_errors;
     rtp_endpoint_send_fn external_send;      /* under lock */
     void *external_opaque;
-    /* Media thread only. */
+    /* Media thread only (the count before the array: a sink's poll reads it). */
     int has_reader;
-    struct rtp_endpoint_feedback feedback[4];
     int feedback_count;
+    struct rtp_endpoint_feedback feedback[4];
 };
 
 uint64_t rtp_endpoint_now_us(void)
