@@ -57,6 +57,7 @@ import argparse
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import statistics
@@ -588,6 +589,16 @@ def sh(*argv):
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
 
 
+def veth_missing():
+    """Why the veth model cannot run here, or None."""
+    if os.geteuid() != 0:
+        return "needs root (network namespaces, veth, nftables)"
+    for tool in ("ip", "nft"):
+        if not shutil.which(tool):
+            return "no `%s` (scripts/deps.sh installs iproute2 and nftables)" % tool
+    return None
+
+
 def veth_model(args, levels):
     """Makes two namespaces joined by a veth pair, with the drop-and-count rule on
     the receivers' side, runs the series in tessera's namespace, deletes both."""
@@ -659,8 +670,13 @@ def main():
         log("-- loopback model: receivers are sockets of this process on 127.0.0.1")
         result["loopback"] = run_with_floor(args, levels, ReceiverSet(drain, levels[-1]), ctx, "127.0.0.1")
     if args.model in ("veth", "both"):
-        log("-- veth-drop model: receivers behind a veth pair, dropped and counted by nftables at ingress")
-        result["veth"] = veth_model(args, levels)
+        missing = veth_missing()
+        if missing:
+            log("-- veth-drop model skipped: %s" % missing)
+            result["veth_skipped"] = missing
+        else:
+            log("-- veth-drop model: receivers behind a veth pair, dropped and counted by nftables at ingress")
+            result["veth"] = veth_model(args, levels)
     if not args.no_ffmpeg:
         refs.append(ffmpeg_reference(ctx, drain, args.seconds, "after"))
         log("ffmpeg reference (one low encode, after): %.3f cpu-s/media-s  peak RSS %.1f MiB"
