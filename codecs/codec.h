@@ -12,6 +12,7 @@ struct codec_params {
     int bitrate;                     /* bits per second */
     int gop;                         /* keyframe interval in frames */
     int sample_rate, channels;       /* audio */
+    int frame_ms;                    /* audio frame duration where the codec has a choice (Opus) */
     int global_header;               /* the container wants extradata (MP4, MKV) */
 };
 

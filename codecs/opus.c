@@ -3,14 +3,13 @@
 
 static int opus_configure(AVCodecContext *ctx, AVDictionary **opts, const struct codec_params *p)
 {
-    (void)p;
     ctx->sample_fmt = AV_SAMPLE_FMT_S16;
     av_dict_set(opts, "application", "voip", 0);
-    av_dict_set(opts, "frame_duration", "20", 0);
+    av_dict_set_int(opts, "frame_duration", p->frame_ms ? p->frame_ms : 20, 0);
     return 0;
 }
 
-/* RFC 7587: one payload = one Opus packet (20 ms here). */
+/* RFC 7587: one payload = one Opus packet (20 ms, or the profile's frame_ms). */
 static const struct codec_rtp_ops opus_rtp_ops = {
     .packetize = codec_rtp_packetize_whole,
     .depacketize = codec_rtp_depacketize_whole,

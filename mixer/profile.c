@@ -14,7 +14,7 @@ static const struct profile_def profile_builtin[] = {
       .audio_bitrate = 48000, .format = "matroska" },
     { .name = "low", .video_codec = "h264", .width = 320, .height = 180, .fps = 15,
       .video_bitrate = 150000, .audio_codec = "opus", .sample_rate = 48000, .channels = 1,
-      .audio_bitrate = 24000, .format = "matroska" },
+      .audio_bitrate = 24000, .audio_frame_ms = 60, .format = "matroska" },
     { .name = "legacy", .video_codec = "h263p", .width = 352, .height = 288, .fps = 15,
       .video_bitrate = 384000, .audio_codec = "g722", .sample_rate = 16000, .channels = 1,
       .audio_bitrate = 64000, .format = "matroska" },
@@ -139,8 +139,14 @@ static int profile_parse_audio(struct profile_def *def, json_t *audio, const cha
                                   sizeof(def->audio_codec), where, err, err_size)) < 0 ||
         (ret = profile_read_int(audio, "sample_rate", 8000, 48000, &def->sample_rate, where, err, err_size)) < 0 ||
         (ret = profile_read_int(audio, "channels", 1, 2, &def->channels, where, err, err_size)) < 0 ||
-        (ret = profile_read_int(audio, "bitrate", 6000, 512000, &def->audio_bitrate, where, err, err_size)) < 0)
+        (ret = profile_read_int(audio, "bitrate", 6000, 512000, &def->audio_bitrate, where, err, err_size)) < 0 ||
+        (ret = profile_read_int(audio, "frame_ms", 10, 60, &def->audio_frame_ms, where, err, err_size)) < 0)
         return ret;
+    if (def->audio_frame_ms && def->audio_frame_ms != 10 && def->audio_frame_ms != 20 &&
+        def->audio_frame_ms != 40 && def->audio_frame_ms != 60) {
+        snprintf(err, err_size, "%s: audio frame_ms must be 10, 20, 40 or 60", where);
+        return AVERROR(EINVAL);
+    }
     if (!def->audio_codec[0] || !def->sample_rate) {
         snprintf(err, err_size, "%s: audio needs codec and sample_rate", where);
         return AVERROR(EINVAL);

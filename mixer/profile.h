@@ -17,6 +17,7 @@ struct profile_def {
     char audio_codec[16];    /* "" when the profile has no audio */
     int sample_rate, channels;
     int audio_bitrate;
+    int audio_frame_ms;      /* Opus frame duration (10, 20, 40, 60 ms); 0: 20 */
     char format[16];         /* libavformat muxer when the URL does not say: "matroska", "mp4", "hls", "wav" */
     int fragmented;          /* MP4: fragmented, so a crash loses at most the last fragment */
     int captions_track;      /* carry captions as a subtitle track when the container can */

@@ -5,6 +5,7 @@
 #include <libavutil/mem.h>
 #include <libswscale/swscale.h>
 #include "codecs/codec.h"
+#include "mixer/fanout.h"
 #include "mixer/log.h"
 #include "mixer/profile_out_priv.h"
 #include "mixer/sink.h"
@@ -51,7 +52,7 @@ int profile_out_alloc(struct profile_out **out, const struct profile_def *def,
     p->next_video_index = 0;
     p->last_forced_keyframe = -(int64_t)def->fps;
     p->pkt = av_packet_alloc();
-    if (!p->pkt) {
+    if (!p->pkt || fanout_alloc(&p->fanout) < 0) {
         ret = AVERROR(ENOMEM);
         goto fail;
     }
@@ -81,6 +82,7 @@ void profile_out_free(struct profile_out **pp)
     sws_freeContext(p->sws);
     profile_out_close_audio(p);
     av_packet_free(&p->pkt);
+    fanout_free(&p->fanout);
     av_free(p);
     *pp = NULL;
 }
@@ -100,6 +102,7 @@ int profile_out_add_sink(struct profile_out *p, struct sink *s)
             return ret;
         }
     }
+    s->fanout = p->fanout;
     p->sinks[p->sink_count++] = s;
     return ret;
 }
@@ -164,6 +167,7 @@ int profile_out_drain(struct profile_out *p, int index)
             p->stats.video_bytes += p->pkt->size;
         else
             p->stats.audio_bytes += p->pkt->size;
+        fanout_begin_packet(p->fanout, index);
         for (int i = 0; i < p->sink_count; i++)
             sink_write(p->sinks[i], p->pkt, index);
         av_packet_unref(p->pkt);

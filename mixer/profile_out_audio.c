@@ -10,7 +10,7 @@ int profile_out_open_audio(struct profile_out *p)
     const struct codec_desc *desc = codec_find(p->def.audio_codec);
     struct codec_params params = {
         .sample_rate = p->def.sample_rate, .channels = p->def.channels,
-        .bitrate = p->def.audio_bitrate, .global_header = 1,
+        .bitrate = p->def.audio_bitrate, .frame_ms = p->def.audio_frame_ms, .global_header = 1,
     };
     AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
     AVCodecContext *enc;

@@ -10,6 +10,7 @@
 #define PROFILE_OUT_MAX_SINKS 1024
 
 struct SwsContext;
+struct fanout;
 
 struct profile_out {
     struct profile_def def;
@@ -27,6 +28,7 @@ struct profile_out {
     int audio_frame_size;
     int64_t audio_pts;
     AVPacket *pkt;
+    struct fanout *fanout;       /* RTP payloads cut once for all RTP sinks */
     struct sink *sinks[PROFILE_OUT_MAX_SINKS];
     int sink_count;
     int started, finished;

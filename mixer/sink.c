@@ -17,7 +17,7 @@ int sink_write(struct sink *s, const AVPacket *pkt, int stream_index)
 {
     int ret;
 
-    if (!s->opened || s->closed || s->paused)
+    if (!s->opened || s->closed || s->paused || (s->only_stream && s->only_stream != stream_index + 1))
         return 0;
     ret = s->ops->write(s, pkt, stream_index);
     if (ret < 0) {

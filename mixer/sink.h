@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <libavcodec/avcodec.h>
 
+struct fanout;
 struct json_t;
 struct profile_def;
 struct sink;
@@ -42,16 +43,24 @@ struct sink_ops {
 };
 
 struct sink {
+    /* What every packet touches first (one cache line for hundreds of sinks). */
     const struct sink_ops *ops;
     void *priv;
     int id;                      /* the caller's handle, e.g. an API output id */
-    char url[1024];
+    int opened, closed;
+    /* 0: the sink takes every stream (a muxer); else 1 + the only encoder index it
+     * takes, set by its open, so sink_write skips the others without calling it. */
+    int only_stream;
     int64_t packets, bytes;
     int64_t write_errors;        /* failed writes, counted and logged once */
     int64_t dropped;             /* packets the sink chose not to deliver */
-    int opened, closed;
     int paused;                  /* packets are dropped (a receiver on hold, or not
                                   * admitted yet); set on the thread that writes */
+    /* Borrowed: the shared RTP packetization of the profile the sink is attached
+     * to, set by profile_out_add_sink (again when a sink moves to another profile);
+     * NULL outside a profile. Only RTP sinks use it. */
+    struct fanout *fanout;
+    char url[1024];
 };
 
 /* A file, folder (HLS) or URL (RTMP...) written by libavformat. The muxer is the

@@ -30,7 +30,7 @@ struct sink_rtp_config {
 };
 
 struct sink_rtp_stats {
-    uint64_t packets, bytes, nacks_received, retransmitted, plis_received, rtcp_failures;
+    uint64_t packets, bytes, nacks_received, retransmitted, plis_received, rtcp_failures, srtp_failures;
 };
 
 int sink_rtp_alloc(struct sink **out, const struct sink_rtp_config *cfg);

@@ -1,5 +1,6 @@
 /* UDP sockets of one RTP m= line on libevent, with a mutex-guarded receive queue
- * handed to the media thread and an atomic reference count. */
+ * handed to the media thread and an atomic reference count. Sending takes no lock
+ * on a UDP endpoint (the media thread calls sendto directly; counters are atomic). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <event2/event.h>
 #include <libavutil/error.h>
 #include "net/rtp.h"
@@ -34,16 +36,19 @@ struct rtp_endpoint {
     struct sockaddr_storage remote_rtp, remote_rtcp;
     socklen_t remote_len;
     atomic_int has_remote;
+    int rtp_connected;               /* the RTP socket is connected to remote_rtp */
     pthread_mutex_t lock;
     struct rtp_endpoint_slot *slots;
     int slot_count, head, count;
-    struct rtp_endpoint_stats stats;
+    struct rtp_endpoint_stats stats;         /* received, queue_drops: under lock */
+    atomic_int queued;                       /* == count, read without the lock */
+    atomic_uint_fast64_t sent, send_errors;
     rtp_endpoint_send_fn external_send;      /* under lock */
     void *external_opaque;
-    /* Media thread only. */
+    /* Media thread only (the count before the array: a sink's poll reads it). */
     int has_reader;
-    struct rtp_endpoint_feedback feedback[4];
     int feedback_count;
+    struct rtp_endpoint_feedback feedback[4];
 };
 
 uint64_t rtp_endpoint_now_us(void)
@@ -101,6 +106,7 @@ static void rtp_endpoint_enqueue(struct rtp_endpoint *e, const uint8_t *buf, siz
         s->is_rtcp = (uint8_t)is_rtcp;
         s->arrival_us = rtp_endpoint_now_us();
         e->count++;
+        atomic_store(&e->queued, e->count);
     }
     pthread_mutex_unlock(&e->lock);
 }
@@ -221,6 +227,16 @@ int rtp_endpoint_set_remote(struct rtp_endpoint *e, const char *addr, int rtp_po
     return 0;
 }
 
+int rtp_endpoint_connect_rtp(struct rtp_endpoint *e)
+{
+    if (e->rtp_fd < 0 || e->rtcp_mux || !atomic_load(&e->has_remote))
+        return AVERROR(EINVAL);
+    if (connect(e->rtp_fd, (const struct sockaddr *)&e->remote_rtp, e->remote_len) < 0)
+        return AVERROR(errno);
+    e->rtp_connected = 1;
+    return 0;
+}
+
 static int rtp_endpoint_send(struct rtp_endpoint *e, int fd, const struct sockaddr_storage *to,
                              const uint8_t *buf, size_t len)
 {
@@ -229,13 +245,13 @@ static int rtp_endpoint_send(struct rtp_endpoint *e, int fd, const struct sockad
     if (!atomic_load(&e->has_remote) || fd < 0)
         return AVERROR(ENOTCONN);
     n = sendto(fd, buf, len, 0, (const struct sockaddr *)to, e->remote_len);
-    pthread_mutex_lock(&e->lock);
-    if (n < 0)
-        e->stats.send_errors++;
-    else
-        e->stats.sent++;
-    pthread_mutex_unlock(&e->lock);
-    return n < 0 ? AVERROR(errno) : 0;
+    if (n < 0) {
+        int err = errno;
+        atomic_fetch_add_explicit(&e->send_errors, 1, memory_order_relaxed);
+        return AVERROR(err);
+    }
+    atomic_fetch_add_explicit(&e->sent, 1, memory_order_relaxed);
+    return 0;
 }
 
 static int rtp_endpoint_send_external(struct rtp_endpoint *e, const uint8_t *buf, size_t len, int is_rtcp)
@@ -245,11 +261,8 @@ static int rtp_endpoint_send_external(struct rtp_endpoint *e, const uint8_t *buf
     pthread_mutex_lock(&e->lock);
     if (e->external_send)
         ret = e->external_send(e->external_opaque, buf, len, is_rtcp);
-    if (ret < 0)
-        e->stats.send_errors++;
-    else
-        e->stats.sent++;
     pthread_mutex_unlock(&e->lock);
+    atomic_fetch_add_explicit(ret < 0 ? &e->send_errors : &e->sent, 1, memory_order_relaxed);
     return ret;
 }
 
@@ -265,6 +278,91 @@ int rtp_endpoint_send_rtcp(struct rtp_endpoint *e, const uint8_t *buf, size_t le
     if (e->rtp_fd < 0)
         return rtp_endpoint_send_external(e, buf, len, 1);
     return rtp_endpoint_send(e, e->rtcp_fd, &e->remote_rtcp, buf, len);
+}
+
+/* An external transport encrypts a whole packet: gather head and body first. */
+static int rtp_endpoint_send_gathered(struct rtp_endpoint *e, const struct rtp_endpoint_msg *m)
+{
+    uint8_t buf[RTP_ENDPOINT_MTU];
+
+    if (m->head_len + m->body_len > sizeof(buf)) {
+        atomic_fetch_add_explicit(&e->send_errors, 1, memory_order_relaxed);
+        return AVERROR(EMSGSIZE);
+    }
+    memcpy(buf, m->head, m->head_len);
+    if (m->body_len)
+        memcpy(buf + m->head_len, m->body, m->body_len);
+    return rtp_endpoint_send_external(e, buf, m->head_len + m->body_len, 0);
+}
+
+#define RTP_ENDPOINT_BATCH 32
+
+/* sendmmsg of up to RTP_ENDPOINT_BATCH datagrams; a datagram the kernel refuses is
+ * counted and skipped. Returns how many were sent, or the last error if none. */
+static int rtp_endpoint_sendmmsg(struct rtp_endpoint *e, const struct rtp_endpoint_msg *msgs, int count)
+{
+    struct mmsghdr mm[RTP_ENDPOINT_BATCH];
+    struct iovec iov[RTP_ENDPOINT_BATCH][2];
+    int done = 0, sent = 0, err = 0, retried = 0;
+
+    memset(mm, 0, sizeof(mm[0]) * (size_t)count);
+    for (int i = 0; i < count; i++) {
+        iov[i][0] = (struct iovec){ (void *)msgs[i].head, msgs[i].head_len };
+        iov[i][1] = (struct iovec){ (void *)msgs[i].body, msgs[i].body_len };
+        if (!e->rtp_connected) {
+            mm[i].msg_hdr.msg_name = &e->remote_rtp;
+            mm[i].msg_hdr.msg_namelen = e->remote_len;
+        }
+        mm[i].msg_hdr.msg_iov = iov[i];
+        mm[i].msg_hdr.msg_iovlen = msgs[i].body_len ? 2 : 1;
+    }
+    while (done < count) {
+        int n = sendmmsg(e->rtp_fd, mm + done, (unsigned)(count - done), 0);
+        if (n < 0) {
+            /* A connected socket reports an earlier ICMP unreachable once, on the
+             * next send, which did not go: try it once more. */
+            if (errno == EINTR || (errno == ECONNREFUSED && !retried++))
+                continue;
+            err = AVERROR(errno);
+            atomic_fetch_add_explicit(&e->send_errors, 1, memory_order_relaxed);
+            done++;                  /* the datagram at `done` failed: skip it */
+            continue;
+        }
+        done += n;
+        sent += n;
+        retried = 0;
+    }
+    atomic_fetch_add_explicit(&e->sent, (uint_fast64_t)sent, memory_order_relaxed);
+    return sent ? sent : err;
+}
+
+int rtp_endpoint_send_rtp_batch(struct rtp_endpoint *e, const struct rtp_endpoint_msg *msgs, int count)
+{
+    int sent = 0, err = 0;
+
+    if (count <= 0)
+        return 0;
+    if (e->rtp_fd < 0) {
+        for (int i = 0; i < count; i++) {
+            int ret = rtp_endpoint_send_gathered(e, &msgs[i]);
+            if (ret < 0)
+                err = ret;
+            else
+                sent++;
+        }
+        return sent ? sent : err;
+    }
+    if (!atomic_load(&e->has_remote))
+        return AVERROR(ENOTCONN);
+    for (int i = 0; i < count; i += RTP_ENDPOINT_BATCH) {
+        int n = count - i < RTP_ENDPOINT_BATCH ? count - i : RTP_ENDPOINT_BATCH;
+        int ret = rtp_endpoint_sendmmsg(e, msgs + i, n);
+        if (ret < 0)
+            err = ret;
+        else
+            sent += ret;
+    }
+    return sent ? sent : err;
 }
 
 int rtp_endpoint_open_external(struct rtp_endpoint **out, rtp_endpoint_send_fn send, void *opaque,
@@ -310,6 +408,8 @@ int rtp_endpoint_receive(struct rtp_endpoint *e, uint8_t *buf, size_t cap, int *
 {
     int len = 0;
 
+    if (!atomic_load(&e->queued))     /* the usual case: nothing came back */
+        return 0;
     pthread_mutex_lock(&e->lock);
     if (e->count > 0) {
         struct rtp_endpoint_slot *s = &e->slots[e->head];
@@ -319,6 +419,7 @@ int rtp_endpoint_receive(struct rtp_endpoint *e, uint8_t *buf, size_t cap, int *
         *arrival_us = s->arrival_us;
         e->head = (e->head + 1) % e->slot_count;
         e->count--;
+        atomic_store(&e->queued, e->count);
     }
     pthread_mutex_unlock(&e->lock);
     return len;
@@ -363,6 +464,8 @@ void rtp_endpoint_get_stats(struct rtp_endpoint *e, struct rtp_endpoint_stats *s
     pthread_mutex_lock(&e->lock);
     *st = e->stats;
     pthread_mutex_unlock(&e->lock);
+    st->sent = atomic_load_explicit(&e->sent, memory_order_relaxed);
+    st->send_errors = atomic_load_explicit(&e->send_errors, memory_order_relaxed);
 }
 
 void rtp_endpoint_set_reader(struct rtp_endpoint *e)

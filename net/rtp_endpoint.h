@@ -45,9 +45,29 @@ int rtp_endpoint_rtcp_port(const struct rtp_endpoint *e);
  * with rtcp-mux). Any thread, before sending starts. */
 int rtp_endpoint_set_remote(struct rtp_endpoint *e, const char *addr, int rtp_port, int rtcp_port);
 
+/* For an endpoint that only sends RTP (a receiver's output without rtcp-mux):
+ * connects the RTP socket to the remote RTP address, so the kernel keeps the route
+ * instead of looking it up for every datagram; datagrams from other addresses to
+ * that socket are then dropped by the kernel. After set_remote, before sending. */
+int rtp_endpoint_connect_rtp(struct rtp_endpoint *e);
+
 /* Any thread. Returns 0 or a negative code (counted). */
 int rtp_endpoint_send_rtp(struct rtp_endpoint *e, const uint8_t *buf, size_t len);
 int rtp_endpoint_send_rtcp(struct rtp_endpoint *e, const uint8_t *buf, size_t len);
+
+/* One RTP datagram of a batch: head (the receiver's own RTP header, or the whole
+ * SRTP packet) followed by body (a payload shared by many receivers; may be NULL). */
+struct rtp_endpoint_msg {
+    const uint8_t *head;
+    size_t head_len;
+    const uint8_t *body;
+    size_t body_len;
+};
+
+/* Sends count RTP datagrams in order; on a UDP socket with one sendmmsg per 32
+ * datagrams and without copying them (the kernel gathers head and body). Any thread. Returns how many were sent (errors
+ * are counted; a datagram that fails is skipped) or a negative code when none was. */
+int rtp_endpoint_send_rtp_batch(struct rtp_endpoint *e, const struct rtp_endpoint_msg *msgs, int count);
 
 /* Takes the oldest queued datagram: copies up to cap bytes into buf and returns its
  * length, 0 when the queue is empty. *is_rtcp says which socket (or, with rtcp-mux,

@@ -13,8 +13,9 @@ PKGS="$PKGS libnice-dev chromium nodejs"
 # Broadcast: nginx with the RTMP module as the live RTMP server of the tests (the
 # test starts its own instance on a free port; the packaged service is not used).
 PKGS="$PKGS nginx-light libnginx-mod-rtmp"
-# Bad networks in the tests: nftables drops a share of packets inside a test's namespace.
-PKGS="$PKGS nftables"
+# Bad networks in the tests (a share of packets dropped inside a test's namespace)
+# and bench/fanout.py's veth-drop model: network namespaces, veth, nftables.
+PKGS="$PKGS iproute2 nftables"
 # npm: Debian's package, unless the installed nodejs bundles its own (NodeSource's does).
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""

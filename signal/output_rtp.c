@@ -64,6 +64,10 @@ static int output_rtp_media(struct server *s, struct server_room *r, const struc
         snprintf(err, err_size, "%s: bad receiver address %s port %d", m->type, m->addr, m->port);
         goto fail;
     }
+    /* Send-only RTP socket (RTCP comes back on the other one): a connected socket
+     * skips the route lookup per datagram. */
+    if (!m->rtcp_mux)
+        rtp_endpoint_connect_rtp(ep);
     c.endpoint = ep;
     c.type = is_video ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO;
     c.codec = codec;

@@ -40,6 +40,7 @@ extern const struct test_suite sdp_suite;
 extern const struct test_suite sdpfrag_suite;
 extern const struct test_suite dtls_suite;
 extern const struct test_suite sink_rtp_suite;
+extern const struct test_suite fanout_suite;
 extern const struct test_suite sip_suite;
 extern const struct test_suite adapt_suite;
 extern const struct test_suite config_sip_suite;

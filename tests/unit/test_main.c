@@ -12,6 +12,7 @@ static const struct test_suite *const all_suites[] = {
     &rtp_suite,
     &rtcp_suite,
     &sink_rtp_suite,
+    &fanout_suite,
     &jbuf_suite,
     &rtpsec_suite,
     &payload_suite,

@@ -18,7 +18,8 @@ static int test_builtin(void)
     TEST_CHECK(d && !strcmp(d->video_codec, "h264") && d->width == 1280 && d->height == 720 &&
                d->fps == 30 && !strcmp(d->audio_codec, "opus") && d->sample_rate == 48000);
     d = profile_set_find(&set, "low");
-    TEST_CHECK(d && d->width == 320 && d->height == 180 && d->fps == 15 && d->video_bitrate == 150000);
+    TEST_CHECK(d && d->width == 320 && d->height == 180 && d->fps == 15 && d->video_bitrate == 150000 &&
+               d->audio_frame_ms == 60);
     d = profile_set_find(&set, "legacy");
     TEST_CHECK(d && !strcmp(d->video_codec, "h263p") && d->width == 352 && d->height == 288 &&
                !strcmp(d->audio_codec, "g722"));
@@ -71,6 +72,10 @@ static int test_errors(void)
     TEST_CHECK(parse(&set, "{\"profiles\": {\"d\": {\"video\": {\"codec\": \"h264\", \"width\": 321,"
                            " \"height\": 180, \"fps\": 30}}}}", err, sizeof(err)) < 0 &&
                strstr(err, "even"));
+    TEST_CHECK(parse(&set, "{\"profiles\": {\"low\": {\"audio\": {\"frame_ms\": 30}}}}", err, sizeof(err)) < 0 &&
+               strstr(err, "frame_ms"));
+    TEST_CHECK(parse(&set, "{\"profiles\": {\"low\": {\"audio\": {\"frame_ms\": 20}}}}", err, sizeof(err)) == 0 &&
+               profile_set_find(&set, "low")->audio_frame_ms == 20);
     TEST_CHECK(parse(&set, "{\"profiles\": {\"e\": {}}}", err, sizeof(err)) < 0 &&
                strstr(err, "needs video, audio"));
     TEST_CHECK(parse(&set, "{\"profiles\": {\"a=b\": {\"audio\": {\"codec\": \"pcmu\","
