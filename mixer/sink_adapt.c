@@ -259,13 +259,20 @@ static int sink_adapt_tap_write(struct sink *s, const AVPacket *pkt, int stream_
     struct sink_adapt_tap *t = s->priv;
     struct sink_adapt *v = t->v;
 
-    if (t->rung < 0)
+    /* The real sinks are in no profile: they packetize with the fanout of the
+     * tap's profile (shared payloads, and the history NACKs are answered from). */
+    if (t->rung < 0) {
+        v->audio->fanout = s->fanout;
         return sink_write(v->audio, pkt, stream_index);
+    }
     if (stream_index != t->video_index)
         return 0;
     if (t == v->pending && (pkt->flags & AV_PKT_FLAG_KEY) && sink_adapt_switch(v, t) < 0)
         return 0;
-    return t == v->active ? sink_write(v->video, pkt, stream_index) : 0;
+    if (t != v->active)
+        return 0;
+    v->video->fanout = s->fanout;
+    return sink_write(v->video, pkt, stream_index);
 }
 
 static int sink_adapt_tap_poll(struct sink *s)

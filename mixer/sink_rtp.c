@@ -517,5 +517,8 @@ int sink_rtp_reopen(struct sink *s, AVCodecContext *const *encoders, int count)
     ret = sink_open(s, encoders, count);
     if (ret >= 0)
         r->reopened = 1;
+    /* The history points into the old profile's fanout ring: forget it. */
+    if (r->history)
+        memset(r->history, 0, SINK_RTP_HISTORY * sizeof(*r->history));
     return ret;
 }
