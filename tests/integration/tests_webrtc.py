@@ -22,16 +22,19 @@ from lib import RED, BLUE, grab_frame, layout_tiles, tile_centre, assert_colour,
 
 WEBRTC_DIR = os.path.join(lib.HERE, "webrtc")
 CHROMIUM = "/usr/bin/chromium"
+FIREFOX = "/usr/bin/firefox-esr"
 CLONE_NEWNET = 0x40000000
 NETNS_TIMEOUT = 150
 
 
 def ensure_playwright():
-    """npm installs playwright-core (package-lock.json) into webrtc/node_modules once;
-    no browser is downloaded (Debian's chromium is used)."""
-    if not os.path.exists(CHROMIUM):
-        raise AssertionError("%s is missing: install Debian's chromium (make deps)" % CHROMIUM)
-    if os.path.isdir(os.path.join(WEBRTC_DIR, "node_modules", "playwright-core")):
+    """npm installs playwright-core and puppeteer-core (package-lock.json) into
+    webrtc/node_modules once; no browser is downloaded (Debian's chromium and
+    firefox-esr are used)."""
+    for browser in (CHROMIUM, FIREFOX):
+        if not os.path.exists(browser):
+            raise AssertionError("%s is missing: install Debian's package (make deps)" % browser)
+    if all(os.path.isdir(os.path.join(WEBRTC_DIR, "node_modules", m)) for m in ("playwright-core", "puppeteer-core")):
         return
     env = dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1")
     res = lib.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=WEBRTC_DIR, env=env, timeout=300)
@@ -178,6 +181,51 @@ class Viewer(Page):
         Page.__init__(self, ctx, "view.mjs",
                       ["--url", "http://127.0.0.1:%d/whep/%s?profile=%s" % (srv.http_port, room, profile)],
                       "view_%s.log" % profile)
+
+
+# Firefox's ICE never uses loopback: its parent process lists the host's addresses
+# and drops 127.0.0.0/8 whatever media.peerconnection.ice.loopback says, and with no
+# default route it gathers nothing at all. Inside the test's own namespace a veth
+# pair gets an address of the benchmarking range (RFC 2544, never routed) and the
+# default route points at it: packets to it are delivered locally in the namespace,
+# nothing leaves it. tessera lists it in ice_addresses beside 127.0.0.1.
+FIREFOX_ADDR = "198.18.0.1"
+
+
+def firefox_netns_address():
+    """In the test's namespace (in_netns body): the veth pair and route above."""
+    for cmd in (["ip", "link", "add", "ffx0", "type", "veth", "peer", "name", "ffx1"],
+                ["ip", "addr", "add", FIREFOX_ADDR + "/32", "dev", "ffx0"],
+                ["ip", "link", "set", "ffx0", "up"], ["ip", "link", "set", "ffx1", "up"],
+                ["ip", "route", "add", "default", "dev", "ffx0"]):
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise AssertionError("%s failed: %s" % (" ".join(cmd), res.stderr.strip()))
+
+
+def firefox_server(ctx):
+    """tessera serve for a Firefox peer: ICE on 127.0.0.1 and FIREFOX_ADDR."""
+    firefox_netns_address()
+    return serve.Server(ctx, extra={"ice_addresses": ["127.0.0.1", FIREFOX_ADDR]})
+
+
+class FirefoxPublisher(Page):
+    """firefox_publish.mjs: a Firefox ESR page publishing its fake camera and
+    microphone (a synthetic picture and a tone) over WHIP."""
+
+    def __init__(self, ctx, srv, room, name):
+        Page.__init__(self, ctx, "firefox_publish.mjs",
+                      ["--url", "http://127.0.0.1:%d/whip/%s?name=%s" % (srv.http_port, room, name)],
+                      "firefox_publish_%s.log" % name)
+
+
+class FirefoxViewer(Page):
+    """firefox_view.mjs: a Firefox ESR page playing a room's profile over WHEP."""
+
+    def __init__(self, ctx, srv, room, profile):
+        Page.__init__(self, ctx, "firefox_view.mjs",
+                      ["--url", "http://127.0.0.1:%d/whep/%s?profile=%s" % (srv.http_port, room, profile)],
+                      "firefox_view_%s.log" % profile)
 
 
 def participants(srv, room="r1"):
@@ -1198,6 +1246,66 @@ def test_room_page_browser(ctx):
     in_netns(ctx, body)
 
 
+def answer_codecs(sdp):
+    """{media type: the encoding of the first rtpmap of its m= section} of an answer
+    (what was chosen: our answers keep one codec per section, plus telephone-event)."""
+    out, kind = {}, None
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            kind = line[2:].split(" ")[0]
+        elif line.startswith("a=rtpmap:") and kind and kind not in out:
+            out[kind] = line.split(" ", 1)[1].strip()
+    return out
+
+
+def test_firefox_whip_publish(ctx):
+    """Firefox ESR publishes its fake camera and microphone over WHIP: our answer is
+    accepted (setRemoteDescription), the connection gets to "connected", the room
+    decodes > 30 video and > 50 audio frames of it within 15 s; the codecs chosen
+    (VP8: Debian's Firefox has no H.264 without the OpenH264 plug-in; Opus) are
+    checked in the answer and in Firefox's outbound-rtp stats."""
+    def body():
+        srv = firefox_server(ctx)
+        pub = None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            pub = FirefoxPublisher(ctx, srv, "r1", "Renard")
+            ans = pub.wait_event("answer", 40)
+            if ans.get("rejected"):
+                raise AssertionError("Firefox rejected our answer: %s\n%s" % (ans["rejected"], ans.get("answer")))
+            check_answer(ans)
+            codecs = answer_codecs(ans["answer"])
+            if codecs.get("video") != "VP8/90000" or codecs.get("audio") != "opus/48000/2":
+                raise AssertionError("the answer chose %s, expected VP8/90000 and opus/48000/2" % codecs)
+            pub.wait_event("state", 15, lambda ev: ev.get("connection") == "connected")
+            wait_state(srv, lambda ps: len(ps) == 1 and ps[0]["name"] == "Renard" and
+                       ps[0]["video_frames"] > 30 and ps[0]["audio_frames"] > 50, 15,
+                       "Firefox's video (> 30 frames) and audio (> 50 frames) decoded")
+            pub.command("stats")
+            stats = pub.wait_event("stats", 10)
+            report = {"browser": ans.get("browser"), "answer_codecs": codecs, "stats": stats,
+                      "participant": participants(srv)[0]}
+            with open(ctx.path("firefox_publish.json"), "w") as fh:
+                json.dump(report, fh, indent=1)
+            sent = {o["kind"]: o for o in stats["outbound"]}
+            for kind, mime in (("video", "video/VP8"), ("audio", "audio/opus")):
+                got = sent.get(kind, {})
+                if got.get("codec", "").lower() != mime.lower() or not got.get("packetsSent"):
+                    raise AssertionError("Firefox's outbound %s: %s, expected %s packets" % (kind, got, mime))
+            print("  %s sent %s + %s" % (ans.get("browser"), sent["video"]["codec"], sent["audio"]["codec"]))
+            code, reply, _ = srv.call("DELETE", ans["location"])
+            if code != 200:
+                raise AssertionError("DELETE %s -> %d %s" % (ans["location"], code, reply))
+            wait_state(srv, lambda ps: not ps, 3, "the participant removed after DELETE")
+            if srv.proc.poll() is not None:
+                raise AssertionError("tessera serve died")
+        finally:
+            if pub:
+                pub.close()
+            srv.stop()
+    in_netns(ctx, body)
+
+
 TESTS = [
     ("whip_errors", test_whip_errors),
     ("whip_churn", test_whip_churn),
@@ -1215,4 +1323,5 @@ TESTS = [
     ("webrtc_mixed_room", test_webrtc_mixed_room),
     ("room_page_http", test_room_page_http),
     ("room_page_browser", test_room_page_browser),
+    ("firefox_whip_publish", test_firefox_whip_publish),
 ]

@@ -1,0 +1,94 @@
+// What firefox_publish.mjs (WHIP) and firefox_view.mjs (WHEP) share: Debian's
+// firefox-esr, headless, driven by puppeteer-core over WebDriver BiDi, with the prefs
+// WebRTC needs on loopback, the offer/answer exchange with tessera and the stdin
+// command loop (one JSON object per line on stdout, as page.mjs for Chromium).
+import { createInterface } from 'node:readline';
+import puppeteer from 'puppeteer-core';
+
+export const FIREFOX = '/usr/bin/firefox-esr';
+
+export function report(obj) {
+    process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+// Fake camera (a synthetic picture) and microphone (a tone), no permission prompt;
+// ICE: loopback host candidates, not hidden behind mDNS names (the test's network
+// namespace has only 127.0.0.1), UDP only.
+const PREFS = {
+    'media.navigator.streams.fake': true,
+    'media.navigator.permission.disabled': true,
+    'media.peerconnection.ice.loopback': true,
+    'media.peerconnection.ice.obfuscate_host_addresses': false,
+    'media.peerconnection.ice.tcp': false,
+    'media.autoplay.default': 0,
+    'media.autoplay.block-webaudio': false,
+    'network.proxy.type': 0,
+};
+
+// In the page (installed as window.exchange): waits for ICE gathering (3 s at most),
+// POSTs the offer to url (same origin) and applies the answer.
+function exchange(pc, url) {
+    return (async () => {
+        await pc.setLocalDescription(await pc.createOffer());
+        await new Promise((resolve) => {
+            if (pc.iceGatheringState === 'complete') resolve();
+            pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') resolve(); });
+            setTimeout(resolve, 3000);
+        });
+        const sdp = pc.localDescription.sdp;
+        const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: sdp });
+        const body = await r.text();
+        if (r.status !== 201) return { status: r.status, body, offer: sdp };
+        try {
+            await pc.setRemoteDescription({ type: 'answer', sdp: body });
+        } catch (e) {
+            return { status: r.status, answer: body, offer: sdp, rejected: String(e) };
+        }
+        return { status: r.status, location: r.headers.get('Location'), answer: body, offer: sdp };
+    })();
+}
+
+// Launches firefox-esr, runs setup(arg) in a page of url's origin and reports its
+// result as {"event": "answer", "browser": "Firefox/N", ...}; then each stdin line
+// "NAME ARG" runs commands[NAME](page, ARG), reported as {"event": NAME, ...};
+// "close" closes window.pc and exits. The page reports events through console
+// messages prefixed "@report " (window.report).
+export async function runFirefoxPage(url, setup, arg, commands) {
+    const browser = await puppeteer.launch({
+        browser: 'firefox',
+        executablePath: FIREFOX,
+        headless: true,
+        extraPrefsFirefox: PREFS,
+    });
+    const page = await browser.newPage();
+    page.on('console', (m) => {
+        const text = m.text();
+        if (text.startsWith('@report '))
+            process.stdout.write(text.slice(8) + '\n');
+        else
+            report({ event: 'console', text });
+    });
+    await page.goto(new URL('/health', url).href);
+    await page.evaluate(`window.report = (o) => console.log('@report ' + JSON.stringify(o));
+                         window.exchange = ${exchange.toString()}`);
+    const version = await browser.version();
+    report({ event: 'answer', browser: version, ...(await page.evaluate(setup, arg)) });
+    const lines = createInterface({ input: process.stdin });
+    for await (const line of lines) {
+        const [cmd, cmdArg] = line.trim().split(/\s+/, 2);
+        if (cmd === 'close') {
+            await page.evaluate(() => window.pc && window.pc.close());
+            break;
+        }
+        if (commands[cmd])
+            report({ event: cmd, ...(await commands[cmd](page, cmdArg)) });
+    }
+    await browser.close();
+    report({ event: 'closed' });
+    process.exit(0);                 // stdin may still be open
+}
+
+export function fail(e) {
+    report({ event: 'error', message: String(e && e.stack || e) });
+    process.exit(1);
+}
