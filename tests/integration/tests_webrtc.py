@@ -1306,6 +1306,73 @@ def test_firefox_whip_publish(ctx):
     in_netns(ctx, body)
 
 
+def test_firefox_whep_view(ctx):
+    """An ffmpeg RTP participant (red 640x360 + 440 Hz) in a room viewed by Firefox ESR
+    over WHEP (?profile=low). Firefox offers no H.264 (no OpenH264 plug-in here), so
+    tessera answers VP8 from low's VP8 twin `low-vp8` (same size and rate): Firefox
+    accepts the answer, decodes > 30 frames at 320x180 and > 50 audio packets, the
+    video's centre is red; the room runs low-vp8 with the viewer's two sinks."""
+    def body():
+        srv = firefox_server(ctx)
+        view, sender = None, None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            base = serve.free_port_block(8)
+            rp = srv.ok("POST", "/rooms/r1/participants", {"name": "Rouge", "sdp": serve.sender_offer(base, base + 2)})
+            v, a, _ = serve.answer_ports(rp["sdp"])
+            sender = serve.start_sender(ctx, "red", RED, 440, 30, v, a, base + 4)
+            view = FirefoxViewer(ctx, srv, "r1", "low")
+            ans = view.wait_event("answer", 40)
+            if ans.get("status") != 201 or not (ans.get("location") or "").startswith("/whep/r1/"):
+                raise AssertionError("WHEP POST: %s %s" % (ans.get("status"), ans.get("body") or ans.get("location")))
+            if ans.get("rejected"):
+                raise AssertionError("Firefox rejected our answer: %s\n%s" % (ans["rejected"], ans.get("answer")))
+            codecs = answer_codecs(ans["answer"])
+            if codecs.get("video") != "VP8/90000" or codecs.get("audio") != "opus/48000/2":
+                raise AssertionError("the WHEP answer chose %s, expected VP8/90000 and opus/48000/2" % codecs)
+            for want in ("a=group:BUNDLE", "a=setup:passive", "a=sendonly", "a=rtcp-mux", "a=ssrc:", "a=msid:"):
+                if want not in ans["answer"]:
+                    raise AssertionError("the WHEP answer lacks %r:\n%s" % (want, ans["answer"]))
+            wait_sinks(srv, "low-vp8", lambda s: len(s) == 2, 5, "the viewer's two sinks on profile low-vp8")
+            stats = viewer_stats(view, lambda st: (st.get("video", {}).get("framesDecoded") or 0) > 30 and
+                                 (st.get("audio", {}).get("packetsReceived") or 0) > 50, 20)
+            with open(ctx.path("firefox_viewer_stats.json"), "w") as fh:
+                json.dump({"browser": ans.get("browser"), "answer_codecs": codecs, "stats": stats}, fh, indent=1)
+            vs, au = stats.get("video", {}), stats.get("audio", {})
+            if (vs.get("framesDecoded") or 0) <= 30 or (au.get("packetsReceived") or 0) <= 50:
+                raise AssertionError("Firefox decoded too little within 20 s: %s" % stats)
+            if (vs.get("frameWidth"), vs.get("frameHeight")) != (320, 180):
+                raise AssertionError("Firefox's frames are %sx%s, expected 320x180 (profile low)"
+                                     % (vs.get("frameWidth"), vs.get("frameHeight")))
+            deadline, px = time.monotonic() + 10, None
+            while time.monotonic() < deadline:
+                view.command("pixel")
+                px = view.wait_event("pixel", 10)
+                rgb = px.get("rgb") or [0, 0, 0]
+                if rgb[0] > 150 and rgb[1] < 90 and rgb[2] < 90:
+                    break
+                time.sleep(0.5)
+            if not (rgb[0] > 150 and rgb[1] < 90 and rgb[2] < 90):
+                raise AssertionError("the video's centre pixel in Firefox is %s, expected red-ish (%s)" % (rgb, px))
+            print("  %s decoded %d frames %dx%d (%s) + %d audio packets (%s); centre %s"
+                  % (ans.get("browser"), vs["framesDecoded"], vs["frameWidth"], vs["frameHeight"], vs.get("codec"),
+                     au["packetsReceived"], au.get("codec"), rgb))
+            code, reply, _ = srv.call("DELETE", ans["location"])
+            if code != 200:
+                raise AssertionError("DELETE %s -> %d %s" % (ans["location"], code, reply))
+            wait_sinks(srv, "low-vp8", lambda s: not s, 3, "the viewer's sinks detached")
+            if srv.proc.poll() is not None:
+                raise AssertionError("tessera serve died")
+        finally:
+            if view:
+                view.close()
+            if sender and sender.poll() is None:
+                sender.kill()
+                sender.wait()
+            srv.stop()
+    in_netns(ctx, body)
+
+
 TESTS = [
     ("whip_errors", test_whip_errors),
     ("whip_churn", test_whip_churn),
@@ -1324,4 +1391,5 @@ TESTS = [
     ("room_page_http", test_room_page_http),
     ("room_page_browser", test_room_page_browser),
     ("firefox_whip_publish", test_firefox_whip_publish),
+    ("firefox_whep_view", test_firefox_whep_view),
 ]
