@@ -1373,6 +1373,71 @@ def test_firefox_whep_view(ctx):
     in_netns(ctx, body)
 
 
+def firefox_like_offer(direction, bundle="0 1"):
+    """A Firefox-like offer without a browser: session-level fingerprint, Opus in a
+    port-9 section and VP8 only (no H.264) in a port-0 a=bundle-only section."""
+    fp = "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\n"
+    cred = "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+    return ("v=0\r\no=mozilla...THIS_IS_SDPARTA-99.0 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=sendrecv\r\n%s"
+            "a=group:BUNDLE %s\r\n"
+            "m=audio 9 UDP/TLS/RTP/SAVPF 109\r\nc=IN IP4 0.0.0.0\r\na=%s\r\n%sa=mid:0\r\na=rtcp-mux\r\n"
+            "a=rtpmap:109 opus/48000/2\r\na=setup:actpass\r\n"
+            "m=video 0 UDP/TLS/RTP/SAVPF 120\r\nc=IN IP4 0.0.0.0\r\na=bundle-only\r\na=%s\r\n%sa=mid:1\r\n"
+            "a=rtcp-fb:120 nack\r\na=rtcp-fb:120 nack pli\r\na=rtcp-mux\r\na=rtpmap:120 VP8/90000\r\n"
+            "a=setup:actpass\r\n" % (fp, bundle, direction, cred, direction, cred))
+
+
+def media_ports(sdp):
+    """{media type: (port, its rtpmap encodings)} of an answer."""
+    out, kind = {}, None
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            kind = line[2:].split(" ")[0]
+            out[kind] = (int(line.split(" ")[1]), [])
+        elif line.startswith("a=rtpmap:") and kind:
+            out[kind][1].append(line.split(" ", 1)[1].strip())
+    return out
+
+
+def test_webrtc_bundle_only_http(ctx):
+    """No browser: Firefox-shaped offers (a=bundle-only port-0 video section, VP8 only).
+    WHIP: the video section is answered with our port and VP8 (recvonly), not
+    rejected; outside the BUNDLE group it is rejected (port 0). WHEP ?profile=hd: VP8
+    from the VP8 twin hd-vp8 (its two sinks, adaptive with ceiling hd-vp8); the
+    H.264 profile hd itself gets no sink."""
+    srv = serve.Server(ctx, extra={"ice_timeout_s": 3})
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        code, reply, _ = srv.call("POST", "/whip/r1?name=Renard", raw=firefox_like_offer("sendonly"),
+                                  content_type="application/sdp")
+        m = media_ports(reply) if code == 201 else {}
+        if code != 201 or m["video"][0] == 0 or m["video"][1] != ["VP8/90000"] or m["audio"][0] == 0:
+            raise AssertionError("WHIP POST of a bundle-only video section -> %d\n%s" % (code, reply))
+        if "a=recvonly" not in reply.split("m=video")[1]:
+            raise AssertionError("the bundle-only video section is not answered recvonly:\n%s" % reply)
+        code, reply, _ = srv.call("POST", "/whip/r1?name=Seul", raw=firefox_like_offer("sendonly", bundle="0"),
+                                  content_type="application/sdp")
+        m = media_ports(reply) if code == 201 else {}
+        if code != 201 or m["video"][0] != 0 or m["audio"][0] == 0:
+            raise AssertionError("WHIP POST of a bundle-only section outside BUNDLE -> %d, expected audio only:\n%s"
+                                 % (code, reply))
+        code, reply, _ = srv.call("POST", "/whep/r1?profile=hd", raw=firefox_like_offer("recvonly"),
+                                  content_type="application/sdp")
+        m = media_ports(reply) if code == 201 else {}
+        if code != 201 or m["video"][0] == 0 or m["video"][1] != ["VP8/90000"] or "a=sendonly" not in reply:
+            raise AssertionError("WHEP POST (VP8 only, bundle-only) -> %d\n%s" % (code, reply))
+        sinks = wait_sinks(srv, "hd-vp8", lambda x: len(x) == 2, 5, "the viewer's two sinks on hd-vp8")
+        adapt = [o["adapt"] for o in sinks if "adapt" in o]
+        if len(adapt) != 1 or adapt[0]["ceiling"] != "hd-vp8" or not adapt[0]["adaptive"]:
+            raise AssertionError("the VP8 viewer's adaptation state: %s" % sinks)
+        if profile_sinks(srv, "hd"):
+            raise AssertionError("the VP8 viewer has sinks on the H.264 profile hd: %s" % profile_sinks(srv, "hd"))
+        if srv.proc.poll() is not None:
+            raise AssertionError("tessera serve died")
+    finally:
+        srv.stop()
+
+
 TESTS = [
     ("whip_errors", test_whip_errors),
     ("whip_churn", test_whip_churn),
@@ -1385,6 +1450,7 @@ TESTS = [
     ("whip_wrong_fingerprint", test_whip_wrong_fingerprint),
     ("whip_silent_peer", test_whip_silent_peer),
     ("whep_errors", test_whep_errors),
+    ("webrtc_bundle_only_http", test_webrtc_bundle_only_http),
     ("whep_view", test_whep_view),
     ("whep_adapt", test_whep_adapt),
     ("webrtc_mixed_room", test_webrtc_mixed_room),
