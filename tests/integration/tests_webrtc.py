@@ -211,11 +211,13 @@ def firefox_server(ctx):
 
 class FirefoxPublisher(Page):
     """firefox_publish.mjs: a Firefox ESR page publishing its fake camera and
-    microphone (a synthetic picture and a tone) over WHIP."""
+    microphone (a synthetic picture and a tone) over WHIP; its profile is in the
+    test's folder (deleted with it)."""
 
     def __init__(self, ctx, srv, room, name):
         Page.__init__(self, ctx, "firefox_publish.mjs",
-                      ["--url", "http://127.0.0.1:%d/whip/%s?name=%s" % (srv.http_port, room, name)],
+                      ["--url", "http://127.0.0.1:%d/whip/%s?name=%s" % (srv.http_port, room, name),
+                       "--profile", ctx.path("firefox_profile_%s" % name)],
                       "firefox_publish_%s.log" % name)
 
 
@@ -224,7 +226,8 @@ class FirefoxViewer(Page):
 
     def __init__(self, ctx, srv, room, profile):
         Page.__init__(self, ctx, "firefox_view.mjs",
-                      ["--url", "http://127.0.0.1:%d/whep/%s?profile=%s" % (srv.http_port, room, profile)],
+                      ["--url", "http://127.0.0.1:%d/whep/%s?profile=%s" % (srv.http_port, room, profile),
+                       "--profile", ctx.path("firefox_profile_view_%s" % profile)],
                       "firefox_view_%s.log" % profile)
 
 

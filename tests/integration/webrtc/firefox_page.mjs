@@ -48,16 +48,32 @@ function exchange(pc, url) {
     })();
 }
 
+// --url URL --profile DIR from the command line (DIR: Firefox's profile, made by
+// puppeteer there and left for the caller to delete; puppeteer's own temporary
+// profile would outlive a process that exits right after closing the browser).
+export function parseArgs(script) {
+    const out = { url: '', profile: '' };
+    const a = process.argv.slice(2);
+    for (let i = 0; i < a.length; i += 2) {
+        if (a[i] === '--url') out.url = a[i + 1];
+        else if (a[i] === '--profile') out.profile = a[i + 1];
+        else fail(new Error(`unknown argument ${a[i]}`));
+    }
+    if (!out.url || !out.profile) fail(new Error(`usage: node ${script} --url URL --profile DIR`));
+    return out;
+}
+
 // Launches firefox-esr, runs setup(arg) in a page of url's origin and reports its
 // result as {"event": "answer", "browser": "Firefox/N", ...}; then each stdin line
 // "NAME ARG" runs commands[NAME](page, ARG), reported as {"event": NAME, ...};
 // "close" closes window.pc and exits. The page reports events through console
 // messages prefixed "@report " (window.report).
-export async function runFirefoxPage(url, setup, arg, commands) {
+export async function runFirefoxPage({ url, profile }, setup, arg, commands) {
     const browser = await puppeteer.launch({
         browser: 'firefox',
         executablePath: FIREFOX,
         headless: true,
+        userDataDir: profile,
         extraPrefsFirefox: PREFS,
     });
     const page = await browser.newPage();

@@ -4,8 +4,8 @@
 // obeys stdin commands:
 //   stats  -> {"event": "stats", "outbound": [...], "transport": {...}}  (getStats() outbound-rtp)
 //   close  -> pc.close(), then exits
-// Usage: node firefox_publish.mjs --url URL
-import { fail, runFirefoxPage } from './firefox_page.mjs';
+// Usage: node firefox_publish.mjs --url URL --profile DIR
+import { fail, parseArgs, runFirefoxPage } from './firefox_page.mjs';
 
 // Runs in the page.
 async function publish({ url }) {
@@ -37,6 +37,5 @@ async function outboundStats(page) {
     });
 }
 
-const a = process.argv.slice(2);
-if (a[0] !== '--url' || !a[1]) fail(new Error('usage: node firefox_publish.mjs --url URL'));
-runFirefoxPage(a[1], publish, { url: a[1] }, { stats: outboundStats }).catch(fail);
+const opt = parseArgs('firefox_publish.mjs');
+runFirefoxPage(opt, publish, { url: opt.url }, { stats: outboundStats }).catch(fail);

@@ -6,8 +6,8 @@
 //   pixel  -> {"event": "pixel", "rgb": [r, g, b], "width": w, "height": h}  (the video's
 //             current frame drawn on a canvas, sampled at its centre)
 //   close  -> pc.close(), then exits
-// Usage: node firefox_view.mjs --url URL
-import { fail, runFirefoxPage } from './firefox_page.mjs';
+// Usage: node firefox_view.mjs --url URL --profile DIR
+import { fail, parseArgs, runFirefoxPage } from './firefox_page.mjs';
 
 // Runs in the page.
 async function view({ url }) {
@@ -55,6 +55,5 @@ async function samplePixel(page) {
     });
 }
 
-const a = process.argv.slice(2);
-if (a[0] !== '--url' || !a[1]) fail(new Error('usage: node firefox_view.mjs --url URL'));
-runFirefoxPage(a[1], view, { url: a[1] }, { stats: inboundStats, pixel: samplePixel }).catch(fail);
+const opt = parseArgs('firefox_view.mjs');
+runFirefoxPage(opt, view, { url: opt.url }, { stats: inboundStats, pixel: samplePixel }).catch(fail);
