@@ -31,9 +31,8 @@ def ensure_playwright():
     """npm installs playwright-core and puppeteer-core (package-lock.json) into
     webrtc/node_modules once; no browser is downloaded (Debian's chromium and
     firefox-esr are used)."""
-    for browser in (CHROMIUM, FIREFOX):
-        if not os.path.exists(browser):
-            raise AssertionError("%s is missing: install Debian's package (make deps)" % browser)
+    if not os.path.exists(CHROMIUM):
+        raise AssertionError("%s is missing: install Debian's chromium (make deps)" % CHROMIUM)
     if all(os.path.isdir(os.path.join(WEBRTC_DIR, "node_modules", m)) for m in ("playwright-core", "puppeteer-core")):
         return
     env = dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1")
@@ -205,6 +204,8 @@ def firefox_netns_address():
 
 def firefox_server(ctx):
     """tessera serve for a Firefox peer: ICE on 127.0.0.1 and FIREFOX_ADDR."""
+    if not os.path.exists(FIREFOX):
+        raise AssertionError("%s is missing: install Debian's firefox-esr (make deps)" % FIREFOX)
     firefox_netns_address()
     return serve.Server(ctx, extra={"ice_addresses": ["127.0.0.1", FIREFOX_ADDR]})
 
