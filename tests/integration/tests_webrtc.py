@@ -1262,17 +1262,23 @@ def answer_codecs(sdp):
     return out
 
 
+FIREFOX_TONE = 660          # media.navigator.audio.fake_frequency in webrtc/firefox_page.mjs
+
+
 def test_firefox_whip_publish(ctx):
     """Firefox ESR publishes its fake camera and microphone over WHIP: our answer is
     accepted (setRemoteDescription), the connection gets to "connected", the room
     decodes > 30 video and > 50 audio frames of it within 15 s; the codecs chosen
     (VP8: Debian's Firefox has no H.264 without the OpenH264 plug-in; Opus) are
-    checked in the answer and in Firefox's outbound-rtp stats."""
+    checked in the answer and in Firefox's outbound-rtp stats; the room's `low`
+    recording has Firefox's 660 Hz tone 20 dB over 300 Hz and a saturated colour
+    (its fake camera) at the tile centre."""
     def body():
         srv = firefox_server(ctx)
         pub = None
         try:
             srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            out = srv.ok("POST", "/rooms/r1/outputs", {"profile": "low", "url": "low.mkv"})
             pub = FirefoxPublisher(ctx, srv, "r1", "Renard")
             ans = pub.wait_event("answer", 40)
             if ans.get("rejected"):
@@ -1297,6 +1303,8 @@ def test_firefox_whip_publish(ctx):
                 if got.get("codec", "").lower() != mime.lower() or not got.get("packetsSent"):
                     raise AssertionError("Firefox's outbound %s: %s, expected %s packets" % (kind, got, mime))
             print("  %s sent %s + %s" % (ans.get("browser"), sent["video"]["codec"], sent["audio"]["codec"]))
+            time.sleep(2.5)                      # > 4 s of Firefox's tone in the recording
+            srv.ok("DELETE", "/rooms/r1/outputs/%d" % out["id"])
             code, reply, _ = srv.call("DELETE", ans["location"])
             if code != 200:
                 raise AssertionError("DELETE %s -> %d %s" % (ans["location"], code, reply))
@@ -1307,6 +1315,20 @@ def test_firefox_whip_publish(ctx):
             if pub:
                 pub.close()
             srv.stop()
+        path = ctx.path("low.mkv")
+        dur = lib.format_duration(lib.probe(path)) or 0
+        a = decode_audio(path, 16000)
+        lv, ref = goertzel_db(a, 16000, FIREFOX_TONE, dur - 2.2, 1.5), goertzel_db(a, 16000, 300, dur - 2.2, 1.5)
+        if dur < 4 or lv < ref + 20:
+            raise AssertionError("the room's recording (%.1f s): Firefox's %d Hz at %.1f dB, 300 Hz %.1f dB"
+                                 % (dur, FIREFOX_TONE, lv, ref))
+        # Firefox's fake camera is one saturated colour (its hue drifts), not the grey
+        # of a tile without video.
+        f = grab_frame(path, dur - 0.7, ctx.dir)
+        rgb = f.mean_at(*tile_centre(layout_tiles("grid", 1, f.w, f.h)[0]))
+        if max(rgb) - min(rgb) < 100:
+            raise AssertionError("Firefox's tile centre is %s in the recording: not its fake camera's colour"
+                                 % lib.hexc(rgb))
     in_netns(ctx, body)
 
 
@@ -1315,7 +1337,8 @@ def test_firefox_whep_view(ctx):
     over WHEP (?profile=low). Firefox offers no H.264 (no OpenH264 plug-in here), so
     tessera answers VP8 from low's VP8 twin `low-vp8` (same size and rate): Firefox
     accepts the answer, decodes > 30 frames at 320x180 and > 50 audio packets, the
-    video's centre is red; the room runs low-vp8 with the viewer's two sinks."""
+    video's centre is red, 440 Hz is 20 dB over 300/700 Hz in a WebAudio analyser of
+    the received audio; the room runs low-vp8 with the viewer's two sinks."""
     def body():
         srv = firefox_server(ctx)
         view, sender = None, None
@@ -1358,9 +1381,13 @@ def test_firefox_whep_view(ctx):
                 time.sleep(0.5)
             if not (rgb[0] > 150 and rgb[1] < 90 and rgb[2] < 90):
                 raise AssertionError("the video's centre pixel in Firefox is %s, expected red-ish (%s)" % (rgb, px))
-            print("  %s decoded %d frames %dx%d (%s) + %d audio packets (%s); centre %s"
+            view.command("tones 440,300,700")
+            db = {int(k): v for k, v in view.wait_event("tones", 15)["db"].items()}
+            if not db.get(440, -999) > max(db.get(300, -999), db.get(700, -999)) + 20:
+                raise AssertionError("the participant's 440 Hz is not in Firefox's audio (dB per Hz: %s)" % db)
+            print("  %s decoded %d frames %dx%d (%s) + %d audio packets (%s); centre %s; 440 Hz %.0f dB (300 Hz %.0f)"
                   % (ans.get("browser"), vs["framesDecoded"], vs["frameWidth"], vs["frameHeight"], vs.get("codec"),
-                     au["packetsReceived"], au.get("codec"), rgb))
+                     au["packetsReceived"], au.get("codec"), rgb, db[440], db[300]))
             code, reply, _ = srv.call("DELETE", ans["location"])
             if code != 200:
                 raise AssertionError("DELETE %s -> %d %s" % (ans["location"], code, reply))

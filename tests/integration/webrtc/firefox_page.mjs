@@ -11,18 +11,22 @@ export function report(obj) {
     process.stdout.write(JSON.stringify(obj) + '\n');
 }
 
-// Fake camera (a synthetic picture) and microphone (a tone), no permission prompt;
-// ICE: loopback host candidates, not hidden behind mDNS names (the test's network
-// namespace has only 127.0.0.1), UDP only.
+// Fake camera (a synthetic picture) and microphone (a 660 Hz tone), no permission
+// prompt; ICE: host candidates not hidden behind mDNS names, UDP only (loopback is
+// asked for, but Firefox drops it anyway: see tests_webrtc.py, FIREFOX_ADDR); audio
+// output through cubeb's mock context (no sound device here: without it WebAudio
+// never runs).
 const PREFS = {
     'media.navigator.streams.fake': true,
     'media.navigator.permission.disabled': true,
+    'media.navigator.audio.fake_frequency': 660,
     'media.peerconnection.ice.loopback': true,
     'media.peerconnection.ice.obfuscate_host_addresses': false,
     'media.peerconnection.ice.tcp': false,
     'media.autoplay.default': 0,
     'media.autoplay.block-webaudio': false,
     'network.proxy.type': 0,
+    'media.cubeb.force_mock_context': true,
 };
 
 // In the page (installed as window.exchange): waits for ICE gathering (3 s at most),

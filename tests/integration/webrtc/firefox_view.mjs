@@ -5,6 +5,8 @@
 //   stats  -> {"event": "stats", "inbound": [...]}  (getStats() inbound-rtp)
 //   pixel  -> {"event": "pixel", "rgb": [r, g, b], "width": w, "height": h}  (the video's
 //             current frame drawn on a canvas, sampled at its centre)
+//   tones F,F,...  -> {"event": "tones", "db": {F: dB, ...}}  (the received audio through a
+//             WebAudio analyser, averaged over 1 s: the level of each frequency F in Hz)
 //   close  -> pc.close(), then exits
 // Usage: node firefox_view.mjs --url URL --profile DIR
 import { fail, parseArgs, runFirefoxPage } from './firefox_page.mjs';
@@ -55,5 +57,31 @@ async function samplePixel(page) {
     });
 }
 
+// The received audio track into a WebAudio analyser: dB of each frequency's FFT bin,
+// averaged over ten spectra 100 ms apart.
+async function tones(page, list) {
+    const freqs = (list || '').split(',').filter((f) => f).map(Number);
+    return page.evaluate(async (freqs) => {
+        const track = document.getElementById('v').srcObject.getAudioTracks()[0];
+        if (!track) return { db: {} };
+        const ctx = new AudioContext();
+        await ctx.resume();
+        const an = ctx.createAnalyser();
+        an.fftSize = 8192;
+        an.smoothingTimeConstant = 0;
+        ctx.createMediaStreamSource(new MediaStream([track])).connect(an);
+        const sum = freqs.map(() => 0), bin = new Float32Array(an.frequencyBinCount);
+        for (let i = 0; i < 10; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            an.getFloatFrequencyData(bin);
+            freqs.forEach((f, k) => { sum[k] += bin[Math.round(f / (ctx.sampleRate / an.fftSize))]; });
+        }
+        await ctx.close();
+        const db = {};
+        freqs.forEach((f, k) => { db[f] = sum[k] / 10; });
+        return { db };
+    }, freqs);
+}
+
 const opt = parseArgs('firefox_view.mjs');
-runFirefoxPage(opt, view, { url: opt.url }, { stats: inboundStats, pixel: samplePixel }).catch(fail);
+runFirefoxPage(opt, view, { url: opt.url }, { stats: inboundStats, pixel: samplePixel, tones }).catch(fail);
