@@ -210,26 +210,60 @@ def firefox_server(ctx):
     return serve.Server(ctx, extra={"ice_addresses": ["127.0.0.1", FIREFOX_ADDR]})
 
 
-class FirefoxPublisher(Page):
+class FirefoxPage(Page):
+    """A node script driving Firefox ESR with its profile in the test's folder
+    (deleted with it). puppeteer starts Firefox in a process group of its own, so
+    the namespace's group kill misses it: a script that does not close in time gets
+    SIGTERM (puppeteer then closes Firefox), and any Firefox left on our profile is
+    killed by its pid."""
+
+    def __init__(self, ctx, script, url, profile_name, log_name):
+        self.profile = ctx.path(profile_name)
+        Page.__init__(self, ctx, script, ["--url", url, "--profile", self.profile], log_name)
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.command("close")
+                self.proc.wait(timeout=15)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+        self.log.close()
+        for pid in os.listdir("/proc"):
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as fh:
+                    argv = fh.read().split(b"\0")
+            except (OSError, ValueError):
+                continue
+            if pid.isdigit() and self.profile.encode() in argv:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except OSError:
+                    pass
+
+
+class FirefoxPublisher(FirefoxPage):
     """firefox_publish.mjs: a Firefox ESR page publishing its fake camera and
-    microphone (a synthetic picture and a tone) over WHIP; its profile is in the
-    test's folder (deleted with it)."""
+    microphone (a synthetic picture and a tone) over WHIP."""
 
     def __init__(self, ctx, srv, room, name):
-        Page.__init__(self, ctx, "firefox_publish.mjs",
-                      ["--url", "http://127.0.0.1:%d/whip/%s?name=%s" % (srv.http_port, room, name),
-                       "--profile", ctx.path("firefox_profile_%s" % name)],
-                      "firefox_publish_%s.log" % name)
+        FirefoxPage.__init__(self, ctx, "firefox_publish.mjs",
+                             "http://127.0.0.1:%d/whip/%s?name=%s" % (srv.http_port, room, name),
+                             "firefox_profile_%s" % name, "firefox_publish_%s.log" % name)
 
 
-class FirefoxViewer(Page):
+class FirefoxViewer(FirefoxPage):
     """firefox_view.mjs: a Firefox ESR page playing a room's profile over WHEP."""
 
     def __init__(self, ctx, srv, room, profile):
-        Page.__init__(self, ctx, "firefox_view.mjs",
-                      ["--url", "http://127.0.0.1:%d/whep/%s?profile=%s" % (srv.http_port, room, profile),
-                       "--profile", ctx.path("firefox_profile_view_%s" % profile)],
-                      "firefox_view_%s.log" % profile)
+        FirefoxPage.__init__(self, ctx, "firefox_view.mjs",
+                             "http://127.0.0.1:%d/whep/%s?profile=%s" % (srv.http_port, room, profile),
+                             "firefox_profile_view_%s" % profile, "firefox_view_%s.log" % profile)
 
 
 def participants(srv, room="r1"):
