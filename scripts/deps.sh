@@ -10,6 +10,9 @@ libsrtp2-dev libssl-dev espeak-ng sox clang libclang-rt-14-dev"
 PKGS="$PKGS libsofia-sip-ua-dev sip-tester baresip-core"
 # WebRTC: libnice for ICE; Chromium and Node.js (playwright-core) for the browser tests.
 PKGS="$PKGS libnice-dev chromium nodejs"
+# Firefox ESR (Debian's, driven over WebDriver BiDi by puppeteer-core from npm) for the
+# Firefox WebRTC tests: its SDP and ICE differ from Chromium's (bundle-only, no H.264).
+PKGS="$PKGS firefox-esr"
 # Broadcast: nginx with the RTMP module as the live RTMP server of the tests (the
 # test starts its own instance on a free port; the packaged service is not used).
 PKGS="$PKGS nginx-light libnginx-mod-rtmp"

@@ -88,6 +88,7 @@ struct sdp_media {
     char fingerprint[192];           /* "AB:CD:..." */
     char setup[16];                  /* "actpass", "active", "passive", "holdconn" */
     int end_of_candidates;
+    int bundle_only;                 /* a=bundle-only (RFC 9143): port 0, yet in use when bundled */
 };
 
 /* About 220 KiB (a struct sdp_media is 28 KiB): allocate it with sdp_session_alloc(),

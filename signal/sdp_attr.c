@@ -379,6 +379,10 @@ int sdp_attr_media(struct sdp_parser *p, const char *name, const char *v)
         m->rtcp_mux = 1;
         return 0;
     }
+    if (!strcmp(name, "bundle-only")) {
+        m->bundle_only = 1;
+        return 0;
+    }
     if (!strcmp(name, "mid"))
         return token_value(p, v, m->mid, sizeof(m->mid));
     if (!strcmp(name, "msid"))

@@ -9,6 +9,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <libavutil/error.h>
+#include <libavutil/mem.h>
 #include <libavutil/random_seed.h>
 #include "codecs/codec.h"
 #include "mixer/log.h"
@@ -36,9 +37,31 @@ static int whep_codec_ok(const char *name, const char *const *ok, int count)
     return 0;
 }
 
-/* The profile's codecs as a preference list ("H264/90000"), or an error naming
- * the codec a browser cannot take. */
-static int whep_profile_prefs(const struct profile_def *def, char pref[2][48], const char *list[2],
+/* The VP8 twin of an H.264 profile, for a browser that offers no H.264 (Firefox
+ * without the OpenH264 plug-in): the same picture, rate and audio in VP8, named
+ * NAME-vp8 (a profile of its own in the room, shared by every such viewer). */
+#define WHEP_TWIN_CODEC "vp8"
+
+static void whep_twin_def(const struct profile_def *def, struct profile_def *twin)
+{
+    *twin = *def;
+    snprintf(twin->name, sizeof(twin->name), "%.27s-" WHEP_TWIN_CODEC, def->name);
+    snprintf(twin->video_codec, sizeof(twin->video_codec), WHEP_TWIN_CODEC);
+}
+
+/* The profiles an adaptive viewer of the twin may move through: the twins of
+ * the H.264 profiles, so the ladder (mixer/sink_adapt.h) is the same as for H.264. */
+static void whep_twin_set(const struct profile_set *set, struct profile_set *twins)
+{
+    memset(twins, 0, sizeof(*twins));
+    for (int i = 0; i < set->count; i++)
+        if (!strcmp(set->defs[i].video_codec, "h264"))
+            whep_twin_def(&set->defs[i], &twins->defs[twins->count++]);
+}
+
+/* The profile's codecs as a preference list ("H264/90000", then "VP8/90000" for
+ * its twin when it is H.264), or an error naming the codec a browser cannot take. */
+static int whep_profile_prefs(const struct profile_def *def, char pref[3][48], const char *list[3],
                               struct participant_prefs *prefs, char *err, size_t err_size)
 {
     const struct codec_desc *video = def->video_codec[0] ? codec_find(def->video_codec) : NULL;
@@ -64,10 +87,16 @@ static int whep_profile_prefs(const struct profile_def *def, char pref[2][48], c
         prefs->audio_count = 1;
     }
     if (video) {
+        const struct codec_desc *twin = codec_find(WHEP_TWIN_CODEC);
         snprintf(pref[1], 48, "%s/%d", video->sdp_name, video->clock_rate);
         list[1] = pref[1];
         prefs->video = &list[1];
         prefs->video_count = 1;
+        if (!strcmp(def->video_codec, "h264") && twin && twin->rtp) {
+            snprintf(pref[2], 48, "%s/%d", twin->sdp_name, twin->clock_rate);
+            list[2] = pref[2];
+            prefs->video_count = 2;
+        }
     }
     return 0;
 }
@@ -111,7 +140,7 @@ static int whep_sink(struct server_room *r, const struct server_output *out, str
 /* The viewer's video sink (and audio, sinks[1]) wrapped as an adaptive viewer
  * (mixer/sink_adapt.h): sinks[] become the taps to attach to `def`, its ceiling.
  * ?adaptive=0 keeps it on def. Takes the sinks over also on failure. */
-static int whep_adaptive(struct server *s, struct server_room *r, struct evkeyvalq *query,
+static int whep_adaptive(const struct profile_set *set, struct server_room *r, struct evkeyvalq *query,
                          const struct profile_def *def, const struct sdp_media *vm, struct sink *sinks[2])
 {
     const char *adaptive = evhttp_find_header(query, "adaptive");
@@ -120,7 +149,7 @@ static int whep_adaptive(struct server *s, struct server_room *r, struct evkeyva
 
     memset(&c, 0, sizeof(c));
     c.thread = r->thread;
-    c.rung_count = sink_adapt_ladder(&s->profiles, def, c.rungs, ADAPT_MAX_RUNGS);
+    c.rung_count = sink_adapt_ladder(set, def, c.rungs, ADAPT_MAX_RUNGS);
     c.in = (struct profile_out_input){ r->width, r->height, r->fps, 48000, 1 };
     c.video_ssrc = vm->ssrc;
     c.adaptive = !adaptive || strcmp(adaptive, "0");
@@ -136,13 +165,16 @@ static int whep_view(struct server *s, struct server_room *r, const char *text, 
     const char *profile = evhttp_find_header(query, "profile");
     const char *name = evhttp_find_header(query, "name");
     const struct profile_def *def = profile_set_find(&s->profiles, profile ? profile : "low");
+    const struct profile_set *ladder = &s->profiles;
     struct participant_stream *both[2];
     struct sink *sinks[2] = { NULL, NULL };
     struct whip_offer o = { 0 };
     struct participant_prefs prefs;
     struct server_output *out;
-    const char *list[2];
-    char pref[2][48], location[192];
+    struct profile_def twin;
+    struct profile_set *twins = NULL;
+    const char *list[3];
+    char pref[3][48], location[192];
     int ret, id = 0;
 
     if (!def) {
@@ -155,8 +187,19 @@ static int whep_view(struct server *s, struct server_room *r, const char *text, 
         snprintf(err, err_size, "room %s has the maximum of %d outputs", r->id, SERVER_MAX_OUTPUTS);
         return AVERROR(ENOSPC);
     }
-    if ((ret = whip_offer_parse(&o, text, len, &prefs, err, err_size)) < 0 ||
-        (ret = whip_peer_open(s, &o, err, err_size)) < 0)
+    if ((ret = whip_offer_parse(&o, text, len, &prefs, err, err_size)) < 0)
+        goto fail;
+    if (o.video && o.video->codec != codec_find(def->video_codec)) {      /* no H.264: the VP8 twin */
+        if (!(twins = av_malloc(sizeof(*twins)))) {
+            ret = AVERROR(ENOMEM);
+            goto fail;
+        }
+        whep_twin_def(def, &twin);
+        whep_twin_set(&s->profiles, twins);
+        def = &twin;
+        ladder = twins;
+    }
+    if ((ret = whip_peer_open(s, &o, err, err_size)) < 0)
         goto fail;
     if ((ret = whip_fill_answer(s, &o, SDP_SENDONLY)) < 0) {
         snprintf(err, err_size, "no local ICE candidate: %s", av_err2str(ret));
@@ -197,7 +240,7 @@ static int whep_view(struct server *s, struct server_room *r, const char *text, 
     r->output_count++;
     id = out->id;
     if (sinks[0])
-        ret = whep_adaptive(s, r, query, def, &o.answer->media[o.video - o.streams], sinks);
+        ret = whep_adaptive(ladder, r, query, def, &o.answer->media[o.video - o.streams], sinks);
     for (int i = 0; i < 2 && ret >= 0; i++) {
         struct sink *sink = sinks[i];
         sinks[i] = NULL;                 /* attaching takes it, even on failure */
@@ -222,6 +265,7 @@ fail:
     for (int i = 0; i < 2; i++)
         sink_free(&sinks[i]);
     whip_offer_free(&o);
+    av_free(twins);
     return ret;
 }
 

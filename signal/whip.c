@@ -129,10 +129,24 @@ void whip_on_event(void *opaque, enum webrtc_event event, const char *detail)
     }
 }
 
-static int whip_is_webrtc_media(const struct sdp_media *m)
+/* 1 when mid is one of the space-separated mids of a BUNDLE group. */
+static int whip_bundled(const char *group, const char *mid)
 {
-    return m->port > 0 && strstr(m->proto, "RTP/SAVP") &&
-           (!strcmp(m->type, "audio") || !strcmp(m->type, "video"));
+    size_t n = strlen(mid);
+
+    for (const char *p = group; n && (p = strstr(p, mid)); p += n)
+        if ((p == group || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+            return 1;
+    return 0;
+}
+
+/* An audio or video section over SRTP that is in use: a port, or port 0 with
+ * a=bundle-only inside the BUNDLE group (RFC 9143 §7.3: Firefox's max-bundle offers). */
+static int whip_is_webrtc_media(const struct sdp_session *s, const struct sdp_media *m)
+{
+    int used = m->port > 0 || (m->bundle_only && whip_bundled(s->bundle, m->mid));
+
+    return used && strstr(m->proto, "RTP/SAVP") && (!strcmp(m->type, "audio") || !strcmp(m->type, "video"));
 }
 
 /* Codec choice per m= line: the first audio and the first video line we can
@@ -149,7 +163,7 @@ static int whip_negotiate(struct whip_offer *o, const struct participant_prefs *
         int ret;
 
         o->answer->media_count++;
-        if (!whip_is_webrtc_media(m) || *slot) {
+        if (!whip_is_webrtc_media(o->offer, m) || *slot) {
             participant_reject_media(m, &o->answer->media[i]);
             continue;
         }
@@ -169,17 +183,6 @@ static int whip_negotiate(struct whip_offer *o, const struct participant_prefs *
     if (!first_error)
         snprintf(err, err_size, "no audio or video m= line over UDP/TLS/RTP/SAVPF");
     return first_error ? first_error : SDP_ERROR_NO_COMMON_CODEC;
-}
-
-/* 1 when mid is one of the space-separated mids of a BUNDLE group. */
-static int whip_bundled(const char *group, const char *mid)
-{
-    size_t n = strlen(mid);
-
-    for (const char *p = group; n && (p = strstr(p, mid)); p += n)
-        if ((p == group || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
-            return 1;
-    return 0;
 }
 
 /* One transport for everything: ICE credentials, a fingerprint, a setup role we

@@ -22,16 +22,18 @@ from lib import RED, GREEN, BLUE, grab_frame, layout_tiles, tile_centre, assert_
 
 WEBRTC_DIR = os.path.join(lib.HERE, "webrtc")
 CHROMIUM = "/usr/bin/chromium"
+FIREFOX = "/usr/bin/firefox-esr"
 CLONE_NEWNET = 0x40000000
 NETNS_TIMEOUT = 150
 
 
 def ensure_playwright():
-    """npm installs playwright-core (package-lock.json) into webrtc/node_modules once;
-    no browser is downloaded (Debian's chromium is used)."""
+    """npm installs playwright-core and puppeteer-core (package-lock.json) into
+    webrtc/node_modules once; no browser is downloaded (Debian's chromium and
+    firefox-esr are used)."""
     if not os.path.exists(CHROMIUM):
         raise AssertionError("%s is missing: install Debian's chromium (make deps)" % CHROMIUM)
-    if os.path.isdir(os.path.join(WEBRTC_DIR, "node_modules", "playwright-core")):
+    if all(os.path.isdir(os.path.join(WEBRTC_DIR, "node_modules", m)) for m in ("playwright-core", "puppeteer-core")):
         return
     env = dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1")
     res = lib.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=WEBRTC_DIR, env=env, timeout=300)
@@ -179,6 +181,90 @@ class Viewer(Page):
         Page.__init__(self, ctx, "view.mjs",
                       ["--url", "http://127.0.0.1:%d/whep/%s?profile=%s" % (srv.http_port, room, profile)],
                       "view_%s.log" % profile)
+
+
+# Firefox's ICE never uses loopback: its parent process lists the host's addresses
+# and drops 127.0.0.0/8 whatever media.peerconnection.ice.loopback says, and with no
+# default route it gathers nothing at all. Inside the test's own namespace a veth
+# pair gets an address of the benchmarking range (RFC 2544, never routed) and the
+# default route points at it: packets to it are delivered locally in the namespace,
+# nothing leaves it. tessera lists it in ice_addresses beside 127.0.0.1.
+FIREFOX_ADDR = "198.18.0.1"
+
+
+def firefox_netns_address():
+    """In the test's namespace (in_netns body): the veth pair and route above."""
+    for cmd in (["ip", "link", "add", "ffx0", "type", "veth", "peer", "name", "ffx1"],
+                ["ip", "addr", "add", FIREFOX_ADDR + "/32", "dev", "ffx0"],
+                ["ip", "link", "set", "ffx0", "up"], ["ip", "link", "set", "ffx1", "up"],
+                ["ip", "route", "add", "default", "dev", "ffx0"]):
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise AssertionError("%s failed: %s" % (" ".join(cmd), res.stderr.strip()))
+
+
+def firefox_server(ctx):
+    """tessera serve for a Firefox peer: ICE on 127.0.0.1 and FIREFOX_ADDR."""
+    if not os.path.exists(FIREFOX):
+        raise AssertionError("%s is missing: install Debian's firefox-esr (make deps)" % FIREFOX)
+    firefox_netns_address()
+    return serve.Server(ctx, extra={"ice_addresses": ["127.0.0.1", FIREFOX_ADDR]})
+
+
+class FirefoxPage(Page):
+    """A node script driving Firefox ESR with its profile in the test's folder
+    (deleted with it). puppeteer starts Firefox in a process group of its own, so
+    the namespace's group kill misses it: a script that does not close in time gets
+    SIGTERM (puppeteer then closes Firefox), and any Firefox left on our profile is
+    killed by its pid."""
+
+    def __init__(self, ctx, script, url, profile_name, log_name):
+        self.profile = ctx.path(profile_name)
+        Page.__init__(self, ctx, script, ["--url", url, "--profile", self.profile], log_name)
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.command("close")
+                self.proc.wait(timeout=15)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+        self.log.close()
+        for pid in os.listdir("/proc"):
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as fh:
+                    argv = fh.read().split(b"\0")
+            except (OSError, ValueError):
+                continue
+            if pid.isdigit() and self.profile.encode() in argv:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except OSError:
+                    pass
+
+
+class FirefoxPublisher(FirefoxPage):
+    """firefox_publish.mjs: a Firefox ESR page publishing its fake camera and
+    microphone (a synthetic picture and a tone) over WHIP."""
+
+    def __init__(self, ctx, srv, room, name):
+        FirefoxPage.__init__(self, ctx, "firefox_publish.mjs",
+                             "http://127.0.0.1:%d/whip/%s?name=%s" % (srv.http_port, room, name),
+                             "firefox_profile_%s" % name, "firefox_publish_%s.log" % name)
+
+
+class FirefoxViewer(FirefoxPage):
+    """firefox_view.mjs: a Firefox ESR page playing a room's profile over WHEP."""
+
+    def __init__(self, ctx, srv, room, profile):
+        FirefoxPage.__init__(self, ctx, "firefox_view.mjs",
+                             "http://127.0.0.1:%d/whep/%s?profile=%s" % (srv.http_port, room, profile),
+                             "firefox_profile_view_%s" % profile, "firefox_view_%s.log" % profile)
 
 
 def participants(srv, room="r1"):
@@ -1258,6 +1344,225 @@ def test_room_page_browser(ctx):
     in_netns(ctx, body)
 
 
+def answer_codecs(sdp):
+    """{media type: the encoding of the first rtpmap of its m= section} of an answer
+    (what was chosen: our answers keep one codec per section, plus telephone-event)."""
+    out, kind = {}, None
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            kind = line[2:].split(" ")[0]
+        elif line.startswith("a=rtpmap:") and kind and kind not in out:
+            out[kind] = line.split(" ", 1)[1].strip()
+    return out
+
+
+FIREFOX_TONE = 660          # media.navigator.audio.fake_frequency in webrtc/firefox_page.mjs
+
+
+def test_firefox_whip_publish(ctx):
+    """Firefox ESR publishes its fake camera and microphone over WHIP: our answer is
+    accepted (setRemoteDescription), the connection gets to "connected", the room
+    decodes > 30 video and > 50 audio frames of it within 15 s; the codecs chosen
+    (VP8: Debian's Firefox has no H.264 without the OpenH264 plug-in; Opus) are
+    checked in the answer and in Firefox's outbound-rtp stats; the room's `low`
+    recording has Firefox's 660 Hz tone 20 dB over 300 Hz and a saturated colour
+    (its fake camera) at the tile centre."""
+    def body():
+        srv = firefox_server(ctx)
+        pub = None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            out = srv.ok("POST", "/rooms/r1/outputs", {"profile": "low", "url": "low.mkv"})
+            pub = FirefoxPublisher(ctx, srv, "r1", "Renard")
+            ans = pub.wait_event("answer", 40)
+            if ans.get("rejected"):
+                raise AssertionError("Firefox rejected our answer: %s\n%s" % (ans["rejected"], ans.get("answer")))
+            check_answer(ans)
+            codecs = answer_codecs(ans["answer"])
+            if codecs.get("video") != "VP8/90000" or codecs.get("audio") != "opus/48000/2":
+                raise AssertionError("the answer chose %s, expected VP8/90000 and opus/48000/2" % codecs)
+            pub.wait_event("state", 15, lambda ev: ev.get("connection") == "connected")
+            wait_state(srv, lambda ps: len(ps) == 1 and ps[0]["name"] == "Renard" and
+                       ps[0]["video_frames"] > 30 and ps[0]["audio_frames"] > 50, 15,
+                       "Firefox's video (> 30 frames) and audio (> 50 frames) decoded")
+            pub.command("stats")
+            stats = pub.wait_event("stats", 10)
+            report = {"browser": ans.get("browser"), "answer_codecs": codecs, "stats": stats,
+                      "participant": participants(srv)[0]}
+            with open(ctx.path("firefox_publish.json"), "w") as fh:
+                json.dump(report, fh, indent=1)
+            sent = {o["kind"]: o for o in stats["outbound"]}
+            for kind, mime in (("video", "video/VP8"), ("audio", "audio/opus")):
+                got = sent.get(kind, {})
+                if got.get("codec", "").lower() != mime.lower() or not got.get("packetsSent"):
+                    raise AssertionError("Firefox's outbound %s: %s, expected %s packets" % (kind, got, mime))
+            print("  %s sent %s + %s" % (ans.get("browser"), sent["video"]["codec"], sent["audio"]["codec"]))
+            time.sleep(2.5)                      # > 4 s of Firefox's tone in the recording
+            srv.ok("DELETE", "/rooms/r1/outputs/%d" % out["id"])
+            code, reply, _ = srv.call("DELETE", ans["location"])
+            if code != 200:
+                raise AssertionError("DELETE %s -> %d %s" % (ans["location"], code, reply))
+            wait_state(srv, lambda ps: not ps, 3, "the participant removed after DELETE")
+            if srv.proc.poll() is not None:
+                raise AssertionError("tessera serve died")
+        finally:
+            if pub:
+                pub.close()
+            srv.stop()
+        path = ctx.path("low.mkv")
+        dur = lib.format_duration(lib.probe(path)) or 0
+        a = decode_audio(path, 16000)
+        lv, ref = goertzel_db(a, 16000, FIREFOX_TONE, dur - 2.2, 1.5), goertzel_db(a, 16000, 300, dur - 2.2, 1.5)
+        if dur < 4 or lv < ref + 20:
+            raise AssertionError("the room's recording (%.1f s): Firefox's %d Hz at %.1f dB, 300 Hz %.1f dB"
+                                 % (dur, FIREFOX_TONE, lv, ref))
+        # Firefox's fake camera is one saturated colour (its hue drifts), not the grey
+        # of a tile without video.
+        f = grab_frame(path, dur - 0.7, ctx.dir)
+        rgb = f.mean_at(*tile_centre(layout_tiles("grid", 1, f.w, f.h)[0]))
+        if max(rgb) - min(rgb) < 100:
+            raise AssertionError("Firefox's tile centre is %s in the recording: not its fake camera's colour"
+                                 % lib.hexc(rgb))
+    in_netns(ctx, body)
+
+
+def test_firefox_whep_view(ctx):
+    """An ffmpeg RTP participant (red 640x360 + 440 Hz) in a room viewed by Firefox ESR
+    over WHEP (?profile=low). Firefox offers no H.264 (no OpenH264 plug-in here), so
+    tessera answers VP8 from low's VP8 twin `low-vp8` (same size and rate): Firefox
+    accepts the answer, decodes > 30 frames at 320x180 and > 50 audio packets, the
+    video's centre is red, 440 Hz is 20 dB over 300/700 Hz in a WebAudio analyser of
+    the received audio; the room runs low-vp8 with the viewer's two sinks."""
+    def body():
+        srv = firefox_server(ctx)
+        view, sender = None, None
+        try:
+            srv.ok("POST", "/rooms", {"id": "r1", "layout": "grid"})
+            base = serve.free_port_block(8)
+            rp = srv.ok("POST", "/rooms/r1/participants", {"name": "Rouge", "sdp": serve.sender_offer(base, base + 2)})
+            v, a, _ = serve.answer_ports(rp["sdp"])
+            sender = serve.start_sender(ctx, "red", RED, 440, 30, v, a, base + 4)
+            view = FirefoxViewer(ctx, srv, "r1", "low")
+            ans = view.wait_event("answer", 40)
+            if ans.get("status") != 201 or not (ans.get("location") or "").startswith("/whep/r1/"):
+                raise AssertionError("WHEP POST: %s %s" % (ans.get("status"), ans.get("body") or ans.get("location")))
+            if ans.get("rejected"):
+                raise AssertionError("Firefox rejected our answer: %s\n%s" % (ans["rejected"], ans.get("answer")))
+            codecs = answer_codecs(ans["answer"])
+            if codecs.get("video") != "VP8/90000" or codecs.get("audio") != "opus/48000/2":
+                raise AssertionError("the WHEP answer chose %s, expected VP8/90000 and opus/48000/2" % codecs)
+            for want in ("a=group:BUNDLE", "a=setup:passive", "a=sendonly", "a=rtcp-mux", "a=ssrc:", "a=msid:"):
+                if want not in ans["answer"]:
+                    raise AssertionError("the WHEP answer lacks %r:\n%s" % (want, ans["answer"]))
+            wait_sinks(srv, "low-vp8", lambda s: len(s) == 2, 5, "the viewer's two sinks on profile low-vp8")
+            stats = viewer_stats(view, lambda st: (st.get("video", {}).get("framesDecoded") or 0) > 30 and
+                                 (st.get("audio", {}).get("packetsReceived") or 0) > 50, 20)
+            with open(ctx.path("firefox_viewer_stats.json"), "w") as fh:
+                json.dump({"browser": ans.get("browser"), "answer_codecs": codecs, "stats": stats}, fh, indent=1)
+            vs, au = stats.get("video", {}), stats.get("audio", {})
+            if (vs.get("framesDecoded") or 0) <= 30 or (au.get("packetsReceived") or 0) <= 50:
+                raise AssertionError("Firefox decoded too little within 20 s: %s" % stats)
+            if (vs.get("frameWidth"), vs.get("frameHeight")) != (320, 180):
+                raise AssertionError("Firefox's frames are %sx%s, expected 320x180 (profile low)"
+                                     % (vs.get("frameWidth"), vs.get("frameHeight")))
+            deadline, px = time.monotonic() + 10, None
+            while time.monotonic() < deadline:
+                view.command("pixel")
+                px = view.wait_event("pixel", 10)
+                rgb = px.get("rgb") or [0, 0, 0]
+                if rgb[0] > 150 and rgb[1] < 90 and rgb[2] < 90:
+                    break
+                time.sleep(0.5)
+            if not (rgb[0] > 150 and rgb[1] < 90 and rgb[2] < 90):
+                raise AssertionError("the video's centre pixel in Firefox is %s, expected red-ish (%s)" % (rgb, px))
+            view.command("tones 440,300,700")
+            db = {int(k): v for k, v in view.wait_event("tones", 15)["db"].items()}
+            if not db.get(440, -999) > max(db.get(300, -999), db.get(700, -999)) + 20:
+                raise AssertionError("the participant's 440 Hz is not in Firefox's audio (dB per Hz: %s)" % db)
+            print("  %s decoded %d frames %dx%d (%s) + %d audio packets (%s); centre %s; 440 Hz %.0f dB (300 Hz %.0f)"
+                  % (ans.get("browser"), vs["framesDecoded"], vs["frameWidth"], vs["frameHeight"], vs.get("codec"),
+                     au["packetsReceived"], au.get("codec"), rgb, db[440], db[300]))
+            code, reply, _ = srv.call("DELETE", ans["location"])
+            if code != 200:
+                raise AssertionError("DELETE %s -> %d %s" % (ans["location"], code, reply))
+            wait_sinks(srv, "low-vp8", lambda s: not s, 3, "the viewer's sinks detached")
+            if srv.proc.poll() is not None:
+                raise AssertionError("tessera serve died")
+        finally:
+            if view:
+                view.close()
+            if sender and sender.poll() is None:
+                sender.kill()
+                sender.wait()
+            srv.stop()
+    in_netns(ctx, body)
+
+
+def firefox_like_offer(direction, bundle="0 1"):
+    """A Firefox-like offer without a browser: session-level fingerprint, Opus in a
+    port-9 section and VP8 only (no H.264) in a port-0 a=bundle-only section."""
+    fp = "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\n"
+    cred = "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+    return ("v=0\r\no=mozilla...THIS_IS_SDPARTA-99.0 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=sendrecv\r\n%s"
+            "a=group:BUNDLE %s\r\n"
+            "m=audio 9 UDP/TLS/RTP/SAVPF 109\r\nc=IN IP4 0.0.0.0\r\na=%s\r\n%sa=mid:0\r\na=rtcp-mux\r\n"
+            "a=rtpmap:109 opus/48000/2\r\na=setup:actpass\r\n"
+            "m=video 0 UDP/TLS/RTP/SAVPF 120\r\nc=IN IP4 0.0.0.0\r\na=bundle-only\r\na=%s\r\n%sa=mid:1\r\n"
+            "a=rtcp-fb:120 nack\r\na=rtcp-fb:120 nack pli\r\na=rtcp-mux\r\na=rtpmap:120 VP8/90000\r\n"
+            "a=setup:actpass\r\n" % (fp, bundle, direction, cred, direction, cred))
+
+
+def media_ports(sdp):
+    """{media type: (port, its rtpmap encodings)} of an answer."""
+    out, kind = {}, None
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            kind = line[2:].split(" ")[0]
+            out[kind] = (int(line.split(" ")[1]), [])
+        elif line.startswith("a=rtpmap:") and kind:
+            out[kind][1].append(line.split(" ", 1)[1].strip())
+    return out
+
+
+def test_webrtc_bundle_only_http(ctx):
+    """No browser: Firefox-shaped offers (a=bundle-only port-0 video section, VP8 only).
+    WHIP: the video section is answered with our port and VP8 (recvonly), not
+    rejected; outside the BUNDLE group it is rejected (port 0). WHEP ?profile=hd: VP8
+    from the VP8 twin hd-vp8 (its two sinks, adaptive with ceiling hd-vp8); the
+    H.264 profile hd itself gets no sink."""
+    srv = serve.Server(ctx, extra={"ice_timeout_s": 3})
+    try:
+        srv.ok("POST", "/rooms", {"id": "r1"})
+        code, reply, _ = srv.call("POST", "/whip/r1?name=Renard", raw=firefox_like_offer("sendonly"),
+                                  content_type="application/sdp")
+        m = media_ports(reply) if code == 201 else {}
+        if code != 201 or m["video"][0] == 0 or m["video"][1] != ["VP8/90000"] or m["audio"][0] == 0:
+            raise AssertionError("WHIP POST of a bundle-only video section -> %d\n%s" % (code, reply))
+        if "a=recvonly" not in reply.split("m=video")[1]:
+            raise AssertionError("the bundle-only video section is not answered recvonly:\n%s" % reply)
+        code, reply, _ = srv.call("POST", "/whip/r1?name=Seul", raw=firefox_like_offer("sendonly", bundle="0"),
+                                  content_type="application/sdp")
+        m = media_ports(reply) if code == 201 else {}
+        if code != 201 or m["video"][0] != 0 or m["audio"][0] == 0:
+            raise AssertionError("WHIP POST of a bundle-only section outside BUNDLE -> %d, expected audio only:\n%s"
+                                 % (code, reply))
+        code, reply, _ = srv.call("POST", "/whep/r1?profile=hd", raw=firefox_like_offer("recvonly"),
+                                  content_type="application/sdp")
+        m = media_ports(reply) if code == 201 else {}
+        if code != 201 or m["video"][0] == 0 or m["video"][1] != ["VP8/90000"] or "a=sendonly" not in reply:
+            raise AssertionError("WHEP POST (VP8 only, bundle-only) -> %d\n%s" % (code, reply))
+        sinks = wait_sinks(srv, "hd-vp8", lambda x: len(x) == 2, 5, "the viewer's two sinks on hd-vp8")
+        adapt = [o["adapt"] for o in sinks if "adapt" in o]
+        if len(adapt) != 1 or adapt[0]["ceiling"] != "hd-vp8" or not adapt[0]["adaptive"]:
+            raise AssertionError("the VP8 viewer's adaptation state: %s" % sinks)
+        if profile_sinks(srv, "hd"):
+            raise AssertionError("the VP8 viewer has sinks on the H.264 profile hd: %s" % profile_sinks(srv, "hd"))
+        if srv.proc.poll() is not None:
+            raise AssertionError("tessera serve died")
+    finally:
+        srv.stop()
+
+
 TESTS = [
     ("whip_errors", test_whip_errors),
     ("whip_churn", test_whip_churn),
@@ -1270,10 +1575,13 @@ TESTS = [
     ("whip_wrong_fingerprint", test_whip_wrong_fingerprint),
     ("whip_silent_peer", test_whip_silent_peer),
     ("whep_errors", test_whep_errors),
+    ("webrtc_bundle_only_http", test_webrtc_bundle_only_http),
     ("whep_view", test_whep_view),
     ("whep_adapt", test_whep_adapt),
     ("webrtc_two_publishers", test_webrtc_two_publishers),
     ("webrtc_mixed_room", test_webrtc_mixed_room),
     ("room_page_http", test_room_page_http),
     ("room_page_browser", test_room_page_browser),
+    ("firefox_whip_publish", test_firefox_whip_publish),
+    ("firefox_whep_view", test_firefox_whep_view),
 ]

@@ -1,4 +1,4 @@
-/* Unit tests of sdp: real SDPs from ffmpeg and Chromium, write/parse round trips,
+/* Unit tests of sdp: real SDPs from ffmpeg, Chromium and Firefox, write/parse round trips,
  * offer/answer codec and crypto choice, and malformed input. */
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +142,75 @@ static const char chrome_offer[] =
     "a=ssrc:2231627014 cname:9ki1wMQ6eKE7hLBb\r\n"
     "a=ssrc:2231627014 msid:b6c1a5f2-3c4d-4e5f-8a9b-0c1d2e3f4a5b 7a6b5c4d-3e2f-1a0b-9c8d-7e6f5a4b3c2d\r\n"
     "a=ssrc:632943048 cname:9ki1wMQ6eKE7hLBb\r\n";
+
+/* A Firefox ESR 153 offer (max-bundle, sendonly camera + microphone) as it POSTs it to
+ * WHIP: fingerprint and a=sendrecv at session level, the video section bundle-only
+ * with port 0, candidates only in the first section. */
+static const char firefox_offer[] =
+    "v=0\r\n"
+    "o=mozilla...THIS_IS_SDPARTA-99.0 2291780566843616430 0 IN IP4 0.0.0.0\r\n"
+    "s=-\r\n"
+    "t=0 0\r\n"
+    "a=sendrecv\r\n"
+    "a=fingerprint:sha-256 " FP "\r\n"
+    "a=group:BUNDLE 0 1\r\n"
+    "a=ice-options:trickle\r\n"
+    "a=msid-semantic:WMS *\r\n"
+    "m=audio 41057 UDP/TLS/RTP/SAVPF 109 9 0 8 101\r\n"
+    "c=IN IP4 198.18.0.1\r\n"
+    "a=candidate:0 1 UDP 2122252543 198.18.0.1 41057 typ host\r\n"
+    "a=sendonly\r\n"
+    "a=end-of-candidates\r\n"
+    "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+    "a=extmap:2/recvonly urn:ietf:params:rtp-hdrext:csrc-audio-level\r\n"
+    "a=extmap:3 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+    "a=extmap-allow-mixed\r\n"
+    "a=fmtp:109 maxplaybackrate=48000;stereo=1;useinbandfec=1\r\n"
+    "a=fmtp:101 0-15\r\n"
+    "a=ice-pwd:38b40a983c83b5a1a2532cada28e0eb1\r\n"
+    "a=ice-ufrag:ac9de122\r\n"
+    "a=mid:0\r\n"
+    "a=msid:{4fbd36ba-c57a-4b63-920c-af00e26a8514} {f27291e1-84b4-4aac-8a04-8b96b5925636}\r\n"
+    "a=rtcp-fb:109 transport-cc\r\n"
+    "a=rtcp-mux\r\n"
+    "a=rtpmap:109 opus/48000/2\r\n"
+    "a=rtpmap:9 G722/8000/1\r\n"
+    "a=rtpmap:0 PCMU/8000\r\n"
+    "a=rtpmap:8 PCMA/8000\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\n"
+    "a=setup:actpass\r\n"
+    "a=ssrc:3571778996 cname:{0a1c1c6b-c264-4a9a-8b9a-7b3bc80c0efc}\r\n"
+    "m=video 0 UDP/TLS/RTP/SAVPF 120 124 121 125 99 100 123 122 119\r\n"
+    "c=IN IP4 0.0.0.0\r\n"
+    "a=bundle-only\r\n"
+    "a=sendonly\r\n"
+    "a=extmap:3 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+    "a=fmtp:120 max-fs=12288;max-fr=60\r\n"
+    "a=fmtp:124 apt=120\r\n"
+    "a=fmtp:121 max-fs=12288;max-fr=60\r\n"
+    "a=fmtp:125 apt=121\r\n"
+    "a=fmtp:100 apt=99\r\n"
+    "a=fmtp:119 apt=122\r\n"
+    "a=ice-pwd:38b40a983c83b5a1a2532cada28e0eb1\r\n"
+    "a=ice-ufrag:ac9de122\r\n"
+    "a=mid:1\r\n"
+    "a=msid:{4fbd36ba-c57a-4b63-920c-af00e26a8514} {9f8812e9-68ea-4603-8b2d-dc87e910fd1a}\r\n"
+    FB("120") FB("121") FB("99")
+    "a=rtcp-mux\r\n"
+    "a=rtcp-rsize\r\n"
+    "a=rtpmap:120 VP8/90000\r\n"
+    "a=rtpmap:124 rtx/90000\r\n"
+    "a=rtpmap:121 VP9/90000\r\n"
+    "a=rtpmap:125 rtx/90000\r\n"
+    "a=rtpmap:99 AV1/90000\r\n"
+    "a=rtpmap:100 rtx/90000\r\n"
+    "a=rtpmap:123 ulpfec/90000\r\n"
+    "a=rtpmap:122 red/90000\r\n"
+    "a=rtpmap:119 rtx/90000\r\n"
+    "a=setup:actpass\r\n"
+    "a=ssrc:1562730766 cname:{0a1c1c6b-c264-4a9a-8b9a-7b3bc80c0efc}\r\n"
+    "a=ssrc:1092047788 cname:{0a1c1c6b-c264-4a9a-8b9a-7b3bc80c0efc}\r\n"
+    "a=ssrc-group:FID 1562730766 1092047788\r\n";
 
 static const char *const legacy_first[] = {
     "G722/8000", "PCMU/8000", "PCMA/8000", "opus/48000",
@@ -581,11 +650,36 @@ static int test_malformed(void)
     return 0;
 }
 
+/* Firefox: session-level fingerprint and direction copied down, the media's own
+ * direction wins, the port-0 video section is marked bundle-only, VP8 chosen. */
+static int test_firefox_offer(void)
+{
+    struct sdp_session *s = parse_ok(firefox_offer);
+    TEST_CHECK(s && s->media_count == 2 && !strcmp(s->bundle, "0 1"));
+    const struct sdp_media *a = &s->media[0], *v = &s->media[1];
+    TEST_CHECK(a->port == 41057 && !a->bundle_only && a->direction == SDP_SENDONLY && a->rtcp_mux);
+    TEST_CHECK(a->candidate_count == 1 && !strcmp(a->candidates[0].addr, "198.18.0.1"));
+    TEST_CHECK(a->end_of_candidates && !strcmp(a->fingerprint, FP) && !strcmp(a->setup, "actpass"));
+    TEST_CHECK(v->port == 0 && v->bundle_only && v->direction == SDP_SENDONLY && !strcmp(v->mid, "1"));
+    TEST_CHECK(!strcmp(v->fingerprint_alg, "sha-256") && !strcmp(v->fingerprint, FP));
+    TEST_CHECK(!strcmp(v->ice_ufrag, "ac9de122") && v->candidate_count == 0 && v->ssrc == 1562730766);
+    TEST_CHECK(!strcmp(v->msid, "{4fbd36ba-c57a-4b63-920c-af00e26a8514} {9f8812e9-68ea-4603-8b2d-dc87e910fd1a}"));
+    const char *const h264_first[] = { "H264/90000", "VP8/90000" };
+    struct sdp_media ans;
+    char err[256];
+    TEST_CHECK(sdp_answer_media(v, h264_first, 2, &ans, err, sizeof(err)) == 0);
+    TEST_CHECK(ans.format_count == 1 && ans.formats[0].payload_type == 120);
+    TEST_CHECK(!strcmp(ans.formats[0].encoding, "VP8") && ans.direction == SDP_RECVONLY);
+    sdp_session_free(&s);
+    return 0;
+}
+
 static const struct test_case sdp_cases[] = {
     { "ffmpeg_h264_opus", test_ffmpeg_h264_opus },
     { "ffmpeg_h263_g722", test_ffmpeg_h263_g722 },
     { "ffmpeg_srtp", test_ffmpeg_srtp },
     { "chrome_offer", test_chrome_offer },
+    { "firefox_offer", test_firefox_offer },
     { "round_trip", test_round_trip },
     { "write_built", test_write_built },
     { "answer_audio", test_answer_audio },
