@@ -96,7 +96,8 @@ bench-webrtc: deps
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-               -std=c11 -D_GNU_SOURCE -I. -DTESSERA_SOURCE_DIR='"$(CURDIR)"' $(PKG_CFLAGS)
+               -std=c11 -D_GNU_SOURCE -I. -DTESSERA_SOURCE_DIR='"$(CURDIR)"' \
+               -DTESSERA_PROMPT_DIR='"$(CURDIR)/build-fuzz/prompts"' $(PKG_CFLAGS)
 FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
 
 # The library is compiled once (instrumented for coverage), each target links it.
