@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <libavcodec/avcodec.h>
 
-#define FANOUT_MTU 1200              /* largest payload */
+#define FANOUT_MTU 1400              /* largest payload (plain RTP receivers; WebRTC uses 1200) */
 #define FANOUT_RING 1024             /* payloads kept (all variants together) */
 #define FANOUT_MAX_VARIANTS 4        /* ways of cutting one packet kept at once */
 /* Payloads of one encoded packet in one variant; more is refused. The ring holds

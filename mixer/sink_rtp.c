@@ -16,7 +16,8 @@
 #include "net/rtp.h"
 #include "net/rtp_endpoint.h"
 
-#define SINK_RTP_MTU FANOUT_MTU
+#define SINK_RTP_MTU FANOUT_MTU             /* the largest a sink may use */
+#define SINK_RTP_DEFAULT_MTU 1200          /* payload bytes: fits DTLS/SRTP/TURN paths */
 #define SINK_RTP_HISTORY 256
 #define SINK_RTP_BUF (SINK_RTP_MTU + 64 + RTPSEC_MAX_TRAILER)
 #define SINK_RTP_SR_INTERVAL_US 1000000
@@ -42,6 +43,7 @@ struct sink_rtp {
     uint16_t seq;
     int first_audio;
     int continue_clock;          /* next packet: RTP clock continues from the last one */
+    int mtu;                     /* largest payload it sends */
     uint32_t last_ts;
     uint64_t last_sr_us, last_poll_us;
     uint32_t packet_count, octet_count;
@@ -150,7 +152,7 @@ static int sink_rtp_emit(void *opaque, const uint8_t *payload, size_t len, int m
 {
     struct sink_rtp_emit *e = opaque;
 
-    if (len > SINK_RTP_MTU)
+    if (len > (size_t)e->r->mtu)
         return AVERROR(EINVAL);
     sink_rtp_send_payload(e->r, e->b, payload, len, marker, e->timestamp, NULL);
     /* The payload lives in the packetizer's scratch: send it before the next one. */
@@ -172,11 +174,11 @@ static int sink_rtp_write_own(struct sink_rtp *r, struct sink_rtp_batch *b, cons
             return AVERROR(ENOMEM);
         memcpy(frame, r->parameter_sets, (size_t)r->parameter_sets_len);
         memcpy(frame + r->parameter_sets_len, pkt->data, (size_t)pkt->size);
-        ret = codec_packetize_fmtp(r->cfg.codec, fmtp, frame, len, SINK_RTP_MTU, sink_rtp_emit, &e);
+        ret = codec_packetize_fmtp(r->cfg.codec, fmtp, frame, len, (size_t)r->mtu, sink_rtp_emit, &e);
         av_free(frame);
         return ret;
     }
-    return codec_packetize_fmtp(r->cfg.codec, fmtp, pkt->data, (size_t)pkt->size, SINK_RTP_MTU,
+    return codec_packetize_fmtp(r->cfg.codec, fmtp, pkt->data, (size_t)pkt->size, (size_t)r->mtu,
                                 sink_rtp_emit, &e);
 }
 
@@ -185,7 +187,7 @@ static int sink_rtp_write_shared(struct sink_rtp *r, struct sink_rtp_batch *b, s
                                  const AVPacket *pkt, uint32_t timestamp)
 {
     struct fanout_ref first, ref;
-    int n = fanout_payloads(f, pkt, r->stream_index, r->cfg.codec, r->cfg.fmtp, SINK_RTP_MTU,
+    int n = fanout_payloads(f, pkt, r->stream_index, r->cfg.codec, r->cfg.fmtp, (size_t)r->mtu,
                             r->parameter_sets, r->parameter_sets_len, &first);
 
     if (n < 0)
@@ -454,6 +456,7 @@ int sink_rtp_alloc(struct sink **out, const struct sink_rtp_config *cfg)
     r->cfg = *cfg;
     r->ep = rtp_endpoint_ref(cfg->endpoint);
     r->ssrc = cfg->ssrc ? cfg->ssrc : av_get_random_seed();
+    r->mtu = cfg->mtu > 0 && cfg->mtu <= SINK_RTP_MTU ? cfg->mtu : SINK_RTP_DEFAULT_MTU;
     r->ts_offset = av_get_random_seed();
     r->seq = (uint16_t)av_get_random_seed();
     r->first_audio = 1;

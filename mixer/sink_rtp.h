@@ -27,6 +27,7 @@ struct sink_rtp_config {
     uint8_t key_out[RTPSEC_MASTER_LEN];  /* ours */
     uint8_t key_in[RTPSEC_MASTER_LEN];   /* the receiver's (its RTCP) */
     char url[256];                       /* for logs and stats, e.g. "rtp://127.0.0.1:40000" */
+    int mtu;                             /* largest RTP payload; 0: 1200 (WebRTC-safe), at most 1400 */
 };
 
 struct sink_rtp_stats {

@@ -73,6 +73,9 @@ static int output_rtp_media(struct server *s, struct server_room *r, const struc
     c.codec = codec;
     c.payload_type = fmt->payload_type;
     c.clock_rate = fmt->clock_rate;
+    /* A plain RTP receiver (a LAN, an ffmpeg, a gateway): 1400-byte payloads fit
+     * Ethernet with room for SRTP, and most `low` frames then take one packet. */
+    c.mtu = 1400;
     snprintf(c.fmtp, sizeof(c.fmtp), "%s", fmt->fmtp);
     snprintf(c.url, sizeof(c.url), "%s://%s:%d", c.srtp ? "srtp" : "rtp", m->addr, m->port);
     ret = sink_rtp_alloc(&sink, &c);
