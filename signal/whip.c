@@ -326,9 +326,14 @@ int whip_fill_answer(struct server *s, struct whip_offer *o, enum sdp_direction 
             snprintf(sc->type, sizeof(sc->type), "host");
         }
         a->end_of_candidates = 1;
-        /* Feedback tessera acts on: NACK and PLI (no REMB, transport-cc, FIR). */
-        for (int f = 0; f < a->format_count; f++)
-            a->formats[f].fb_goog_remb = a->formats[f].fb_transport_cc = a->formats[f].fb_ccm_fir = 0;
+        /* Feedback tessera acts on, when the offer has it: from a publisher NACK
+         * and PLI; from a viewer (we send) also FIR (a keyframe, as PLI) and REMB
+         * (the adaptive profile, mixer/adapt.c). No transport-cc. */
+        for (int f = 0; f < a->format_count; f++) {
+            a->formats[f].fb_transport_cc = 0;
+            if (direction != SDP_SENDONLY)
+                a->formats[f].fb_goog_remb = a->formats[f].fb_ccm_fir = 0;
+        }
         if (o->answer->bundle[0])
             strncat(o->answer->bundle, " ", sizeof(o->answer->bundle) - strlen(o->answer->bundle) - 1);
         strncat(o->answer->bundle, a->mid, sizeof(o->answer->bundle) - strlen(o->answer->bundle) - 1);

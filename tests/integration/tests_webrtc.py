@@ -1162,7 +1162,8 @@ def view_offer(fingerprint=True, ice=True):
             "a=recvonly\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
             "m=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\n%s%sa=setup:actpass\r\na=mid:1\r\n"
             "a=recvonly\r\na=rtcp-mux\r\na=rtpmap:102 H264/90000\r\na=rtcp-fb:102 nack\r\n"
-            "a=rtcp-fb:102 nack pli\r\n"
+            "a=rtcp-fb:102 nack pli\r\na=rtcp-fb:102 ccm fir\r\na=rtcp-fb:102 goog-remb\r\n"
+            "a=rtcp-fb:102 transport-cc\r\n"
             "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
             % (cred, fp, cred, fp))
 
@@ -1192,6 +1193,12 @@ def test_whep_errors(ctx):
                                         content_type="application/sdp")
         if code != 201 or "a=sendonly" not in reply or "a=rtpmap:102 H264/90000" not in reply:
             raise AssertionError("WHEP POST -> %d %s" % (code, reply))
+        # Feedback we act on as the sender is answered (NACK, PLI, FIR, REMB); transport-cc is not.
+        for line, want in (("a=rtcp-fb:102 nack\r\n", True), ("a=rtcp-fb:102 nack pli", True),
+                           ("a=rtcp-fb:102 ccm fir", True), ("a=rtcp-fb:102 goog-remb", True),
+                           ("transport-cc", False)):
+            if (line in reply) != want:
+                raise AssertionError("the WHEP answer should %shave %r:\n%s" % ("" if want else "not ", line, reply))
         wait_sinks(srv, "low", lambda s: len(s) == 2, 5, "two sinks on profile low")
         code, reply, _ = srv.call("DELETE", headers["Location"])
         if code != 200:
