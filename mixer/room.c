@@ -200,6 +200,7 @@ int room_add_return_audio(struct room *r, int id, struct profile_out *out)
     amix_limiter_init(&p->return_limiter, r->cfg.mix_rate, 0.5);
     p->return_audio = out;
     p->return_sink = profile_out_sink(out, 0);
+    p->phone_codec = room_phone_codec(out);
     return 0;
 }
 

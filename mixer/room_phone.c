@@ -18,8 +18,7 @@
 
 static const char *const room_phone_codecs[ROOM_PHONE_CODECS] = { "pcmu", "pcma" };
 
-/* Index of the shared encoder for this return profile's codec, or -1. */
-static int room_phone_codec_index(const struct profile_out *out)
+int room_phone_codec(const struct profile_out *out)
 {
     const struct profile_def *def = profile_out_def(out);
 
@@ -68,12 +67,12 @@ static void room_phone_move(struct room *r, struct room_participant *p, int k, i
 
 int room_phone_serves(struct room *r, struct room_participant *p)
 {
-    int k = p->return_audio ? room_phone_codec_index(p->return_audio) : -1;
-    int contributes = p->src->has_audio && p->joined && !p->muted;
-    int shared = k >= 0 && !p->src->waiting && !p->held && !contributes && p->return_sink;
+    const int k = p->phone_codec;
+    int shared;
 
     if (k < 0)
         return 0;
+    shared = !p->src->waiting && !p->held && !(p->src->has_audio && p->joined && !p->muted) && p->return_sink;
     if (shared != p->on_phone_mix)
         room_phone_move(r, p, k, shared);
     return p->on_phone_mix;
@@ -98,14 +97,13 @@ int room_phone_push(struct room *r, int n)
 
 void room_phone_release(struct room *r, struct room_participant *p)
 {
-    for (int k = 0; k < ROOM_PHONE_CODECS && p->on_phone_mix; k++) {
-        struct sink *s = r->phone_mix[k] ? profile_out_take_sink(r->phone_mix[k], p->return_sink) : NULL;
+    struct sink *s;
 
-        if (s) {
-            sink_free(&s);
-            p->on_phone_mix = 0;
-        }
-    }
+    if (!p->on_phone_mix)
+        return;
+    s = profile_out_take_sink(r->phone_mix[p->phone_codec], p->return_sink);
+    sink_free(&s);
+    p->on_phone_mix = 0;
 }
 
 int room_phone_listeners(const struct room *r)

@@ -24,6 +24,7 @@ struct room_participant {
     struct amix_limiter return_limiter;
     struct sink *return_sink;    /* its RTP sink (borrowed: owned by return_audio, or
                                     by the room's shared phone encoder, see room_phone.c) */
+    int phone_codec;             /* its shared phone encoder (phone_mix index), -1: none */
     int on_phone_mix;            /* return_sink is on the shared phone encoder */
     float *audio;                /* this tick's samples */
     struct AVFrame *placeholder; /* cached placeholder tile */
@@ -69,6 +70,7 @@ void room_video_free(struct room *r);
  * as its state asks and returns 1 when the shared encode carries it this tick;
  * room_phone_push encodes the full mix for the phones on it; release takes p's
  * sink back from it (freed); listeners counts the phones on it. */
+int room_phone_codec(const struct profile_out *return_audio);   /* phone_mix index or -1 */
 int room_phone_serves(struct room *r, struct room_participant *p);
 int room_phone_push(struct room *r, int n);
 void room_phone_release(struct room *r, struct room_participant *p);

@@ -47,7 +47,7 @@ struct sink_stream {
     int head, len;
     size_t queued_bytes;
     int closing;
-    int64_t flush_deadline_us;          /* 0: none yet */
+    atomic_llong flush_deadline_us;     /* 0: none yet (read by the interrupt callback) */
     atomic_int abort_now;
     enum sink_stream_state state;
     int waiting_keyframe, keyframe_asked;
@@ -71,13 +71,10 @@ int sink_stream_is_network_url(const char *url)
 static int sink_stream_interrupted(void *opaque)
 {
     struct sink_stream *st = opaque;
-    int64_t deadline;
+    const int64_t deadline = atomic_load(&st->flush_deadline_us);
 
     if (atomic_load(&st->abort_now))
         return 1;
-    pthread_mutex_lock(&st->lock);
-    deadline = st->flush_deadline_us;
-    pthread_mutex_unlock(&st->lock);
     return deadline && av_gettime_relative() > deadline;
 }
 
@@ -272,8 +269,8 @@ static int sink_stream_close(struct sink *s)
 
     pthread_mutex_lock(&st->lock);
     st->closing = 1;
-    if (!st->flush_deadline_us)
-        st->flush_deadline_us = av_gettime_relative() + SINK_STREAM_FLUSH_US;
+    if (!atomic_load(&st->flush_deadline_us))
+        atomic_store(&st->flush_deadline_us, av_gettime_relative() + SINK_STREAM_FLUSH_US);
     pthread_cond_signal(&st->wake);
     failed = st->state == SINK_STREAM_FAILED;
     pthread_mutex_unlock(&st->lock);
@@ -319,7 +316,7 @@ static void sink_stream_free_priv(void *priv)
     if (running) {
         st->orphaned = 1;
         st->closing = 1;
-        if (!st->flush_deadline_us)              /* never closed: give up now */
+        if (!atomic_load(&st->flush_deadline_us))   /* never closed: give up now */
             atomic_store(&st->abort_now, 1);
         pthread_cond_signal(&st->wake);
     }
