@@ -4,12 +4,11 @@
 // command loop (one JSON object per line on stdout, as page.mjs for Chromium).
 import { createInterface } from 'node:readline';
 import puppeteer from 'puppeteer-core';
+import { fail, report } from './probes.mjs';
+
+export { fail, report };
 
 export const FIREFOX = '/usr/bin/firefox-esr';
-
-export function report(obj) {
-    process.stdout.write(JSON.stringify(obj) + '\n');
-}
 
 // Fake camera (a synthetic picture) and microphone (a 660 Hz tone), no permission
 // prompt; ICE: host candidates not hidden behind mDNS names, UDP only (loopback is
@@ -106,9 +105,4 @@ export async function runFirefoxPage({ url, profile }, setup, arg, commands) {
     await browser.close();
     report({ event: 'closed' });
     process.exit(0);                 // stdin may still be open
-}
-
-export function fail(e) {
-    report({ event: 'error', message: String(e && e.stack || e) });
-    process.exit(1);
 }

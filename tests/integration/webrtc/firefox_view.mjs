@@ -10,6 +10,7 @@
 //   close  -> pc.close(), then exits
 // Usage: node firefox_view.mjs --url URL --profile DIR
 import { fail, parseArgs, runFirefoxPage } from './firefox_page.mjs';
+import { tones } from './probes.mjs';
 
 // Runs in the page.
 async function view({ url }) {
@@ -55,32 +56,6 @@ async function samplePixel(page) {
         return { rgb: Array.from(g.getImageData(c.width >> 1, c.height >> 1, 1, 1).data.slice(0, 3)),
                  width: c.width, height: c.height };
     });
-}
-
-// The received audio track into a WebAudio analyser: dB of each frequency's FFT bin,
-// averaged over ten spectra 100 ms apart.
-async function tones(page, list) {
-    const freqs = (list || '').split(',').filter((f) => f).map(Number);
-    return page.evaluate(async (freqs) => {
-        const track = document.getElementById('v').srcObject.getAudioTracks()[0];
-        if (!track) return { db: {} };
-        const ctx = new AudioContext();
-        await ctx.resume();
-        const an = ctx.createAnalyser();
-        an.fftSize = 8192;
-        an.smoothingTimeConstant = 0;
-        ctx.createMediaStreamSource(new MediaStream([track])).connect(an);
-        const sum = freqs.map(() => 0), bin = new Float32Array(an.frequencyBinCount);
-        for (let i = 0; i < 10; i++) {
-            await new Promise((r) => setTimeout(r, 100));
-            an.getFloatFrequencyData(bin);
-            freqs.forEach((f, k) => { sum[k] += bin[Math.round(f / (ctx.sampleRate / an.fftSize))]; });
-        }
-        await ctx.close();
-        const db = {};
-        freqs.forEach((f, k) => { db[f] = sum[k] / 10; });
-        return { db };
-    }, freqs);
 }
 
 const opt = parseArgs('firefox_view.mjs');

@@ -3,10 +3,9 @@
 // the stdin command loop (one JSON object per line on stdout).
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
+import { fail, report } from './probes.mjs';
 
-export function report(obj) {
-    process.stdout.write(JSON.stringify(obj) + '\n');
-}
+export { fail, report };
 
 // In the page (installed as window.exchange): waits for ICE gathering (3 s at most),
 // POSTs the offer to url (same origin: no CORS preflight) and applies the answer.
@@ -60,9 +59,4 @@ export async function runPage(url, extraArgs, setup, arg, commands) {
     await browser.close();
     report({ event: 'closed' });
     process.exit(0);                 // stdin may still be open
-}
-
-export function fail(e) {
-    report({ event: 'error', message: String(e && e.stack || e) });
-    process.exit(1);
 }

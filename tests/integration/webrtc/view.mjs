@@ -15,6 +15,7 @@
 //   close          -> pc.close(), then exits
 // Usage: node view.mjs --url URL
 import { fail, runPage } from './page.mjs';
+import { tones } from './probes.mjs';
 
 // Runs in the page.
 async function view({ url }) {
@@ -68,32 +69,6 @@ async function samplePixels(page, pts) {
         return { rgb: at(c.width >> 1, c.height >> 1), points: points.map(([fx, fy]) => at(fx * c.width, fy * c.height)),
                  width: c.width, height: c.height };
     }, points);
-}
-
-// The received audio track into a WebAudio analyser: dB of each frequency's FFT bin,
-// averaged over ten spectra 100 ms apart.
-async function tones(page, list) {
-    const freqs = (list || '').split(',').filter((f) => f).map(Number);
-    return page.evaluate(async (freqs) => {
-        const track = document.getElementById('v').srcObject.getAudioTracks()[0];
-        if (!track) return { db: {} };
-        const ctx = new AudioContext();
-        await ctx.resume();
-        const an = ctx.createAnalyser();
-        an.fftSize = 8192;
-        an.smoothingTimeConstant = 0;
-        ctx.createMediaStreamSource(new MediaStream([track])).connect(an);
-        const sum = freqs.map(() => 0), bin = new Float32Array(an.frequencyBinCount);
-        for (let i = 0; i < 10; i++) {
-            await new Promise((r) => setTimeout(r, 100));
-            an.getFloatFrequencyData(bin);
-            freqs.forEach((f, k) => { sum[k] += bin[Math.round(f / (ctx.sampleRate / an.fftSize))]; });
-        }
-        await ctx.close();
-        const db = {};
-        freqs.forEach((f, k) => { db[f] = sum[k] / 10; });
-        return { db };
-    }, freqs);
 }
 
 // Longest time framesDecoded stood still, sampled every 100 ms in the page.
